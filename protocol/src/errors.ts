@@ -1,0 +1,59 @@
+/**
+ * Every error code caideng gives a device or a person, in one place. MQTT rejections go out on the
+ * device's `error` topic; HTTP errors share one body shape: `{ statusCode, code, error, message, details? }`.
+ * docs/errors.md documents each code; a test keeps the two in step.
+ */
+export interface ErrorSpec {
+  /** HTTP status for API errors; 0 for codes only used on the bus. */
+  status: number;
+  /** Message template; `%s` is replaced by the arguments in order. */
+  message: string;
+}
+
+export const ERRORS = {
+  // --- bus (MQTT) rejections --------------------------------------------------------------
+  CAIDENG_MQTT_BAD_TOPIC: { status: 0, message: 'topic not in the contract: %s' },
+  CAIDENG_MQTT_FORBIDDEN: { status: 0, message: 'not allowed for this device: %s' },
+  CAIDENG_MQTT_BAD_JSON: { status: 0, message: 'payload is not valid JSON: %s' },
+  CAIDENG_MQTT_BAD_PAYLOAD: { status: 0, message: 'payload does not match the schema: %s' },
+  CAIDENG_MQTT_TOO_LARGE: { status: 0, message: 'payload of %s bytes exceeds the limit of %s bytes' },
+  CAIDENG_MQTT_RETAIN_NOT_ALLOWED: { status: 0, message: "messages on channel '%s' must not be retained" },
+  CAIDENG_MQTT_UNKNOWN_DEVICE: { status: 0, message: "device '%s' is not in the registry" },
+  CAIDENG_MQTT_UNKNOWN_METHOD: { status: 0, message: "unknown request method '%s'" },
+  // --- HTTP API -----------------------------------------------------------------------------
+  CAIDENG_ERR_VALIDATION: { status: 400, message: 'request is invalid: %s' },
+  CAIDENG_ERR_BAD_JSON: { status: 400, message: 'request body is not valid JSON: %s' },
+  CAIDENG_ERR_EMPTY_COMMAND: { status: 400, message: 'a command needs at least one of power, brightness or scene' },
+  CAIDENG_ERR_NOT_FOUND: { status: 404, message: 'no route %s' },
+  CAIDENG_ERR_COMPOUND_NOT_FOUND: { status: 404, message: "compound '%s' not found" },
+  CAIDENG_ERR_GROUP_NOT_FOUND: { status: 404, message: "lantern group '%s' not found in compound '%s'" },
+  CAIDENG_ERR_COMMAND_NOT_FOUND: { status: 404, message: "command '%s' not found" },
+  CAIDENG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
+  CAIDENG_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'request body must be application/json' },
+  CAIDENG_ERR_RATE_LIMITED: { status: 429, message: 'too many requests' },
+  CAIDENG_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  // --- start-up -----------------------------------------------------------------------------
+  CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },
+  CAIDENG_ERR_REGISTRY: { status: 0, message: 'registry file is invalid: %s' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function formatError(code: ErrorCode, ...args: Array<string | number>): string {
+  let i = 0;
+  return ERRORS[code].message.replace(/%s/g, () => String(args[i++] ?? ''));
+}
+
+/** An error with a stable code, for the controller's HTTP API and start-up checks. */
+export class CaidengError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: unknown;
+  constructor(code: ErrorCode, args: Array<string | number> = [], details?: unknown) {
+    super(formatError(code, ...args));
+    this.name = 'CaidengError';
+    this.code = code;
+    this.statusCode = ERRORS[code].status || 500;
+    this.details = details;
+  }
+}

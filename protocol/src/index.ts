@@ -1,0 +1,7 @@
+export * from './version.js';
+export * from './ids.js';
+export * from './payloads.js';
+export * from './topics.js';
+export * from './errors.js';
+export * from './validate.js';
+export type * from './realtime.js';

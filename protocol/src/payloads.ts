@@ -18,7 +18,7 @@ export const Power = Type.Union([Type.Literal('on'), Type.Literal('off')]);
 
 /** Fault codes a lantern group may report; see docs/protocol.md. */
 export const FAULT_CODES = ['lamp_failure', 'overcurrent', 'overtemperature', 'supply_loss', 'day_burning', 'driver_fault', 'comm_loss'] as const;
-export const FaultCode = Type.Union(FAULT_CODES.map((c) => Type.Literal(c)));
+export const FaultCode = Type.Enum(FAULT_CODES);
 export type FaultCode = (typeof FAULT_CODES)[number];
 
 /** Scene parameter values: numbers, strings (colours, palette names) or flags. */
@@ -68,7 +68,7 @@ export const GroupAck = Type.Object(
     v: Version,
     tx: Tx,
     ts: EpochMs,
-    status: Type.Union(ACK_STATUSES.map((s) => Type.Literal(s))),
+    status: Type.Enum(ACK_STATUSES),
     code: Type.Optional(Type.String({ maxLength: 64 })),
     error: Type.Optional(Type.String({ maxLength: 512 })),
   },
@@ -131,7 +131,7 @@ export type KioskButton = (typeof KIOSK_BUTTONS)[number];
 export const KioskEvent = Type.Object(
   {
     v: Version,
-    button: Type.Union(KIOSK_BUTTONS.map((b) => Type.Literal(b))),
+    button: Type.Enum(KIOSK_BUTTONS),
     ts: EpochMs,
     seq: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }),
   },
@@ -163,7 +163,7 @@ export const DeviceRequest = Type.Object(
     v: Version,
     tx: Tx,
     ts: EpochMs,
-    method: Type.Union(REQUEST_METHODS.map((m) => Type.Literal(m))),
+    method: Type.Enum(REQUEST_METHODS),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 32 })),
   },
   closed,

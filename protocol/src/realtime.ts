@@ -23,11 +23,14 @@ export interface LanternGroupInfo extends NamedNode {
 
 export interface KioskInfo extends NamedNode {}
 
+export interface BridgeInfo extends NamedNode {}
+
 export interface CompoundInfo extends NamedNode {
   street: string;
   community: string;
   groups: LanternGroupInfo[];
   kiosks: KioskInfo[];
+  bridges: BridgeInfo[];
 }
 
 export interface CountyInfo {

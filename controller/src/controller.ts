@@ -1,0 +1,143 @@
+/**
+ * The controller: wires the features in one place, starts them in order and stops them in reverse.
+ */
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { resolveConfig, type Config, type ConfigInput } from './config/load.js';
+import { createLogger } from './logger.js';
+import { EventBus } from './bus/eventBus.js';
+import { openDb, type Db } from './store/db.js';
+import { Broker } from './broker/broker.js';
+import { Registry } from './features/registry.js';
+import { CredentialStore } from './features/credentials.js';
+import { DeviceState } from './features/deviceState.js';
+import { TelemetryStore } from './features/telemetry.js';
+import { Commands } from './features/commands.js';
+import { KioskPresses } from './features/kiosk.js';
+import { Requests } from './features/requests.js';
+import { Rejections } from './features/rejections.js';
+import { Realtime } from './realtime/realtime.js';
+import { createHttp, registerRoutes } from './http/server.js';
+import type { Feature, FeatureContext } from './features/feature.js';
+
+export const VERSION = '0.1.0';
+
+export interface ControllerHandle {
+  config: Config;
+  log: Logger;
+  db: Db;
+  http: FastifyInstance;
+  broker: Broker;
+  registry: Registry;
+  credentials: CredentialStore;
+  state: DeviceState;
+  commands: Commands;
+  presses: KioskPresses;
+  telemetry: TelemetryStore;
+  rejections: Rejections;
+  realtime: Realtime;
+  /** http://host:port of the API and dashboard. */
+  httpUrl: string;
+  /** mqtt://host:port of the broker. */
+  mqttUrl: string;
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+}
+
+export async function startController(input: ConfigInput = {}, options: StartOptions = {}): Promise<ControllerHandle> {
+  const config = resolveConfig(input);
+  const log = options.logger ?? createLogger(config.log);
+  const db = await openDb({ file: join(config.dataDir, 'caideng.sqlite') });
+  const bus = new EventBus(log.child({ module: 'bus' }));
+  const ctx: FeatureContext = { config, log, db, bus };
+
+  const http = createHttp(config.http, log);
+  const registry = new Registry(ctx);
+  const credentials = new CredentialStore(ctx, registry);
+  const broker = new Broker(config.mqtt, log.child({ module: 'broker' }), bus, credentials, registry);
+  const state = new DeviceState(ctx, registry, broker);
+  const telemetry = new TelemetryStore(ctx);
+  const commands = new Commands(ctx, registry, broker);
+  const presses = new KioskPresses(ctx, broker);
+  const requests = new Requests(ctx, broker);
+  const rejections = new Rejections(ctx);
+  const realtime = new Realtime(ctx, http.server, registry, state, presses);
+
+  // Start order matters: registry before credentials, listeners before the broker accepts devices.
+  const features: Feature[] = [registry, credentials, state, telemetry, commands, presses, requests, rejections, realtime];
+  const started: Feature[] = [];
+  let brokerStarted = false;
+  const stopAll = async () => {
+    await http.close().catch(() => undefined);
+    if (brokerStarted) await broker.stop();
+    for (const f of started.reverse()) {
+      try {
+        await f.stop();
+      } catch (err) {
+        log.error({ err }, 'feature failed to stop');
+      }
+    }
+    await db.destroy();
+  };
+  try {
+    for (const f of features) {
+      await f.start();
+      started.push(f);
+    }
+    await registerRoutes(http, {
+      startedAt: Date.now(),
+      version: VERSION,
+      registry,
+      state,
+      commands,
+      credentials,
+      broker,
+      rejections,
+      telemetry,
+      presses,
+      realtime,
+    });
+    await broker.start(http.server);
+    brokerStarted = true;
+    await http.listen({ port: config.http.port, host: config.http.host });
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  const httpPort = (http.server.address() as AddressInfo).port;
+  const localHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+  const httpUrl = `http://${localHost(config.http.host)}:${httpPort}`;
+  const mqttUrl = `mqtt://${localHost(config.mqtt.host)}:${broker.tcpPort}`;
+  const wsUrl = `ws://${localHost(config.http.host)}:${httpPort}${config.mqtt.wsPath}`;
+  credentials.endpoints = { url: mqttUrl, wsUrl, http: httpUrl };
+  credentials.writeProvisioningFile();
+  log.info({ http: httpUrl, mqtt: mqttUrl, ws: wsUrl }, 'controller started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    log,
+    db,
+    http,
+    broker,
+    registry,
+    credentials,
+    state,
+    commands,
+    presses,
+    telemetry,
+    rejections,
+    realtime,
+    httpUrl,
+    mqttUrl,
+    wsUrl,
+    stop: () => (stopping ??= stopAll()),
+  };
+}

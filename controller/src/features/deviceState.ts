@@ -1,0 +1,180 @@
+/**
+ * Live state and availability of every device, as the controller knows it. Changes are emitted to
+ * listeners (the realtime push) and persisted in batches, so the last known state survives a restart.
+ */
+import type { CompoundSummary, DeviceKind, DeviceStatus } from '@caideng/protocol';
+import { Feature, type FeatureContext } from './feature.js';
+import type { Registry } from './registry.js';
+import type { Broker } from '../broker/broker.js';
+
+export type ChangeListener = (status: DeviceStatus) => void;
+
+export class DeviceState extends Feature {
+  private readonly devices = new Map<string, DeviceStatus>();
+  private readonly dirty = new Set<string>();
+  private readonly listeners = new Set<ChangeListener>();
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    ctx: FeatureContext,
+    private readonly registry: Registry,
+    private readonly broker: Broker,
+  ) {
+    super(ctx, 'device-state');
+  }
+
+  override async start(): Promise<void> {
+    const now = Date.now();
+    const persisted = new Map(
+      (await this.ctx.db.selectFrom('device_status').selectAll().execute()).map((r) => [r.username, r]),
+    );
+    for (const c of this.registry.county.compounds) {
+      const add = (kind: DeviceKind, id: string) => {
+        const key = `${c.id}/${kind}/${id}`;
+        const row = persisted.get(key);
+        // Nothing is online until it connects to this process; the last state is kept for display.
+        const status: DeviceStatus = { compound: c.id, kind, id, online: false, since: row?.since ?? now };
+        if (row?.state_json) status.state = JSON.parse(row.state_json);
+        if (row?.watts != null) status.watts = row.watts;
+        if (row?.faults_json) status.faults = JSON.parse(row.faults_json);
+        if (row?.seen_at != null) status.seenAt = row.seen_at;
+        this.devices.set(key, status);
+      };
+      for (const g of c.groups) add('group', g.id);
+      for (const k of c.kiosks) add('kiosk', k.id);
+      for (const b of c.bridges) add('bridge', b.id);
+    }
+    const { bus } = this.ctx;
+    bus.on('device.availability', this, ({ address, availability, receivedAt }) => {
+      if (address.role === 'monitor') return;
+      this.update(`${address.compound}/${address.role}/${address.device}`, (s) => {
+        const online = availability.state === 'online';
+        if (s.online !== online) s.since = receivedAt;
+        s.online = online;
+        s.seenAt = receivedAt;
+      });
+    });
+    bus.on('device.disconnected', this, ({ identity, hadWill, at }) => {
+      if (identity.role === 'monitor') return;
+      const key = `${identity.compound}/${identity.role}/${identity.device}`;
+      this.update(key, (s) => {
+        if (s.online) s.since = at;
+        s.online = false;
+      });
+      // A device that left without a last-will still gets a retained "offline" for other subscribers.
+      if (!hadWill) {
+        this.broker
+          .publish(identity, 'availability', { v: 1, state: 'offline', ts: at }, true)
+          .catch((err: unknown) => this.log.warn({ err }, 'could not publish offline availability'));
+      }
+    });
+    bus.on('group.state', this, ({ address, state, receivedAt }) => {
+      this.update(`${address.compound}/group/${address.device}`, (s) => {
+        s.state = state;
+        s.seenAt = receivedAt;
+      });
+    });
+    bus.on('group.telemetry', this, ({ address, telemetry, receivedAt }) => {
+      this.update(`${address.compound}/group/${address.device}`, (s) => {
+        s.watts = telemetry.watts;
+        s.faults = telemetry.faults;
+        s.telemetryTs = telemetry.ts;
+        s.seenAt = receivedAt;
+      });
+    });
+    this.flushTimer = setInterval(() => void this.flush(), 1000);
+    this.flushTimer.unref();
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    await this.flush();
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(key: string): DeviceStatus | undefined {
+    return this.devices.get(key);
+  }
+
+  list(compound?: string): DeviceStatus[] {
+    const out: DeviceStatus[] = [];
+    for (const s of this.devices.values()) if (!compound || s.compound === compound) out.push(s);
+    return out;
+  }
+
+  summaries(): CompoundSummary[] {
+    const byCompound = new Map<string, CompoundSummary>();
+    for (const c of this.registry.county.compounds) {
+      byCompound.set(c.id, { id: c.id, groups: 0, groupsOnline: 0, kiosks: 0, kiosksOnline: 0, faults: 0, watts: 0 });
+    }
+    for (const s of this.devices.values()) {
+      const sum = byCompound.get(s.compound);
+      if (!sum) continue;
+      if (s.kind === 'group') {
+        sum.groups++;
+        if (s.online) {
+          sum.groupsOnline++;
+          sum.watts += s.watts ?? 0;
+        }
+        if (s.faults && s.faults.length > 0) sum.faults++;
+      } else if (s.kind === 'kiosk') {
+        sum.kiosks++;
+        if (s.online) sum.kiosksOnline++;
+      }
+    }
+    for (const sum of byCompound.values()) sum.watts = Math.round(sum.watts * 10) / 10;
+    return [...byCompound.values()];
+  }
+
+  private update(key: string, mutate: (s: DeviceStatus) => void): void {
+    const status = this.devices.get(key);
+    if (!status) return;
+    mutate(status);
+    this.dirty.add(key);
+    for (const l of this.listeners) {
+      try {
+        l(status);
+      } catch (err) {
+        this.log.error({ err }, 'device change listener failed');
+      }
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const keys = [...this.dirty];
+    this.dirty.clear();
+    const rows = keys.flatMap((k) => {
+      const s = this.devices.get(k);
+      if (!s) return [];
+      return [
+        {
+          username: k,
+          online: s.online ? 1 : 0,
+          since: s.since,
+          state_json: s.state ? JSON.stringify(s.state) : null,
+          watts: s.watts ?? null,
+          faults_json: s.faults ? JSON.stringify(s.faults) : null,
+          seen_at: s.seenAt ?? null,
+        },
+      ];
+    });
+    try {
+      await this.ctx.db.transaction().execute(async (trx) => {
+        for (const row of rows) {
+          const { username: _u, ...update } = row;
+          await trx.insertInto('device_status').values(row).onConflict((oc) => oc.column('username').doUpdateSet(update)).execute();
+        }
+      });
+    } catch (err) {
+      for (const k of keys) this.dirty.add(k);
+      this.log.error({ err }, 'could not persist device state');
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Commands to a lantern group or a whole compound: play scene / power / brightness. Mutating routes
+ * need the operator token. `?wait=ms` answers once every group has acked (or the wait is over), with
+ * each delivery's outcome; without it the answer is 202 with a URL to follow.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CaidengError } from '@caideng/protocol';
+import {
+  CommandParams,
+  CompoundCommandBody,
+  CompoundParams,
+  GroupCommandBody,
+  GroupParams,
+  WaitQuery,
+} from '../schemas.js';
+import type { CommandRequest } from '../../features/commands.js';
+
+export default async function commandRoutes(app: FastifyInstance): Promise<void> {
+  const requireOperator = async (req: FastifyRequest) => {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!app.caideng.credentials.verifyOperator(token)) throw new CaidengError('CAIDENG_ERR_UNAUTHORIZED');
+  };
+
+  const issue = async (compound: string, request: CommandRequest, wait: string | undefined, reply: FastifyReply) => {
+    const { commands } = app.caideng;
+    const { id } = await commands.send(compound, request);
+    if (wait !== undefined) {
+      await commands.wait(id, Math.min(Number(wait), 60_000));
+      const record = await commands.get(id);
+      return reply.code(200).send(record);
+    }
+    const record = await commands.get(id);
+    return reply.code(202).header('location', `/api/commands/${id}`).send(record);
+  };
+
+  app.post<{ Params: CompoundParams; Body: CompoundCommandBody; Querystring: WaitQuery }>(
+    '/api/compounds/:compound/commands',
+    { schema: { params: CompoundParams, body: CompoundCommandBody, querystring: WaitQuery }, preHandler: requireOperator },
+    async (req, reply) => issue(req.params.compound, req.body as CommandRequest, req.query.wait, reply),
+  );
+
+  app.post<{ Params: GroupParams; Body: GroupCommandBody; Querystring: WaitQuery }>(
+    '/api/compounds/:compound/groups/:group/commands',
+    { schema: { params: GroupParams, body: GroupCommandBody, querystring: WaitQuery }, preHandler: requireOperator },
+    async (req, reply) => issue(req.params.compound, { ...(req.body as CommandRequest), groups: [req.params.group] }, req.query.wait, reply),
+  );
+
+  app.get<{ Params: CommandParams }>('/api/commands/:id', { schema: { params: CommandParams } }, async (req) => {
+    const record = await app.caideng.commands.get(req.params.id);
+    if (!record) throw new CaidengError('CAIDENG_ERR_COMMAND_NOT_FOUND', [req.params.id]);
+    return record;
+  });
+}

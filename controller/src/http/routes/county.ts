@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { CaidengError } from '@caideng/protocol';
+import { CompoundParams } from '../schemas.js';
+
+export default async function countyRoutes(app: FastifyInstance): Promise<void> {
+  /** The whole registry tree: city, county, streets, communities, compounds with groups and kiosks. */
+  app.get('/api/county', async () => app.caideng.registry.county);
+
+  /** Every compound with its live summary (groups online, faults, watts). */
+  app.get('/api/compounds', async () => {
+    const summaries = new Map(app.caideng.state.summaries().map((s) => [s.id, s]));
+    return app.caideng.registry.county.compounds.map((c) => {
+      const { groups: _g, kiosks: _k, bridges: _b, ...info } = c;
+      const sum = summaries.get(c.id)!;
+      return { ...info, ...sum, id: c.id };
+    });
+  });
+
+  /** One compound: registry entries joined with their live status. */
+  app.get<{ Params: CompoundParams }>('/api/compounds/:compound', { schema: { params: CompoundParams } }, async (req) => {
+    const c = app.caideng.registry.compound(req.params.compound);
+    if (!c) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [req.params.compound]);
+    const state = app.caideng.state;
+    return {
+      ...c,
+      groups: c.groups.map((g) => ({ ...g, status: state.get(`${c.id}/group/${g.id}`) })),
+      kiosks: c.kiosks.map((k) => ({ ...k, status: state.get(`${c.id}/kiosk/${k.id}`) })),
+      summary: state.summaries().find((s) => s.id === c.id),
+    };
+  });
+
+  /** Live status of every device (optionally of one compound). */
+  app.get<{ Querystring: { compound?: string } }>(
+    '/api/state',
+    { schema: { querystring: { type: 'object', properties: { compound: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,47}$' } }, additionalProperties: false } } },
+    async (req) => {
+      const compound = req.query.compound;
+      if (compound && !app.caideng.registry.compound(compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [compound]);
+      return { ts: Date.now(), devices: app.caideng.state.list(compound), summaries: app.caideng.state.summaries() };
+    },
+  );
+}

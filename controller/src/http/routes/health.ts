@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+
+export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/health', async () => {
+    const s = app.caideng;
+    return {
+      status: 'ok',
+      version: s.version,
+      uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
+      mqtt: { clients: s.broker.connectedClients, port: s.broker.tcpPort },
+    };
+  });
+
+  app.get('/api/metrics', async () => {
+    const s = app.caideng;
+    const mem = process.memoryUsage();
+    return {
+      mqtt: { clients: s.broker.connectedClients, ...s.broker.counters },
+      commands: s.commands.counters,
+      telemetry: { stored: s.telemetry.stored },
+      kiosk: s.presses.counters,
+      realtime: s.realtime.counters,
+      rejections: { total: s.rejections.total, byCode: s.rejections.byCode },
+      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+    };
+  });
+
+  app.get('/api/rejections', async () => ({
+    total: app.caideng.rejections.total,
+    byCode: app.caideng.rejections.byCode,
+    recent: app.caideng.rejections.recent(),
+  }));
+}

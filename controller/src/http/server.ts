@@ -1,0 +1,45 @@
+/**
+ * The HTTP layer: fastify with the API routes and the dashboard's static files. Infrastructure is
+ * shared with routes through one decoration (`app.caideng`).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { installErrorHandling } from './errors.js';
+import type { Services } from './services.js';
+import healthRoutes from './routes/health.js';
+import countyRoutes from './routes/county.js';
+import commandRoutes from './routes/commands.js';
+
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
+
+export function createHttp(config: Config['http'], log: Logger): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.bodyLimitBytes,
+    ajv: {
+      // Reject unknown properties with a message instead of silently dropping them; no type coercion of bodies.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true },
+    },
+  });
+  installErrorHandling(app);
+  return app;
+}
+
+export async function registerRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  app.decorate('caideng', services);
+  await app.register(healthRoutes);
+  await app.register(countyRoutes);
+  await app.register(commandRoutes);
+  if (existsSync(DASHBOARD_DIR)) {
+    await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: ['index.html'], wildcard: true });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send('caideng controller: the dashboard is not built (npm run build -w dashboard)'),
+    );
+  }
+}

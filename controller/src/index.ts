@@ -1,0 +1,5 @@
+export { startController, VERSION, type ControllerHandle, type StartOptions } from './controller.js';
+export { resolveConfig } from './config/load.js';
+export type { Config, ConfigInput } from './config/schema.js';
+export { readProvisioning, provisioningPath, type ProvisioningFile, type ProvisionedDevice } from './credentials/provisioning.js';
+export { publishDenied, subscribeDenied } from './broker/acl.js';

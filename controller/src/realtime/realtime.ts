@@ -1,0 +1,105 @@
+/**
+ * Live push to browsers over socket.io. A viewer joins one room per compound; device changes are
+ * coalesced per device and sent at most once per `batchMs` per compound, so a burst of telemetry costs
+ * the browser one message, not thousands. Compound summaries go out once a second.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@caideng/protocol';
+import { Feature, type FeatureContext } from '../features/feature.js';
+import type { DeviceState } from '../features/deviceState.js';
+import type { Registry } from '../features/registry.js';
+import type { KioskPresses } from '../features/kiosk.js';
+
+const SUMMARY_ROOM = 'summaries';
+
+export class Realtime extends Feature {
+  io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
+  private pending = new Map<string, Map<string, DeviceStatus>>();
+  private timer: NodeJS.Timeout | null = null;
+  private summaryTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: Array<() => void> = [];
+  readonly counters = { batches: 0, changes: 0 };
+
+  constructor(
+    ctx: FeatureContext,
+    private readonly httpServer: HttpServer,
+    private readonly registry: Registry,
+    private readonly state: DeviceState,
+    private readonly presses: KioskPresses,
+  ) {
+    super(ctx, 'realtime');
+  }
+
+  override async start(): Promise<void> {
+    const io = new Server<ClientToServerEvents, ServerToClientEvents>(this.httpServer, {
+      path: '/socket.io',
+      serveClient: false,
+      // Other upgrade paths (MQTT over WebSocket) belong to the broker; do not destroy them.
+      destroyUpgrade: false,
+      maxHttpBufferSize: 64 * 1024,
+    });
+    this.io = io;
+    io.on('connection', (socket) => {
+      socket.on('subscribe', async (compounds, ack) => {
+        const all = this.registry.county.compounds.map((c) => c.id);
+        const wanted = compounds === '*' ? all : Array.isArray(compounds) ? compounds.filter((c) => typeof c === 'string') : [];
+        const unknown = wanted.filter((c) => !this.registry.compound(c));
+        if (unknown.length > 0) {
+          ack?.({ ok: false, compounds: [], error: `unknown compound(s): ${unknown.join(', ')}` });
+          return;
+        }
+        await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM]);
+        const set = new Set(wanted);
+        socket.emit('snapshot', {
+          ts: Date.now(),
+          devices: this.state.list().filter((d) => set.has(d.compound)),
+          summaries: this.state.summaries(),
+        });
+        ack?.({ ok: true, compounds: wanted });
+      });
+    });
+    this.unsubscribe.push(
+      this.state.onChange((status) => {
+        let m = this.pending.get(status.compound);
+        if (!m) this.pending.set(status.compound, (m = new Map()));
+        m.set(`${status.kind}/${status.id}`, status);
+      }),
+      this.presses.onPress((press) => io.to(`compound:${press.compound}`).emit('press', press)),
+    );
+    const batchMs = this.ctx.config.realtime.batchMs;
+    this.timer = setInterval(() => this.flush(), Math.max(batchMs, 5));
+    this.summaryTimer = setInterval(() => {
+      io.to(SUMMARY_ROOM).emit('summaries', { ts: Date.now(), summaries: this.state.summaries() });
+    }, 1000);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.timer) clearInterval(this.timer);
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    const io = this.io;
+    this.io = null;
+    if (io) {
+      io.disconnectSockets(true);
+      // Closing socket.io would close the shared HTTP server; the HTTP layer owns that.
+      io.engine.close();
+    }
+  }
+
+  private flush(): void {
+    if (!this.io || this.pending.size === 0) return;
+    const ts = Date.now();
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [compound, changes] of pending) {
+      const list: DeviceStatus[] = [];
+      for (const s of changes.values()) list.push({ ...s });
+      this.counters.batches++;
+      this.counters.changes += list.length;
+      this.io.to(`compound:${compound}`).emit('devices', { ts, changes: list });
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/** Table types of the store. Times are epoch milliseconds (bigint-safe integers); JSON is stored as text. */
+export interface AreaTable {
+  id: string;
+  level: 'city' | 'county' | 'street' | 'community';
+  parent_id: string | null;
+  name: string;
+  name_en: string | null;
+}
+
+export interface CompoundTable {
+  id: string;
+  community_id: string;
+  name: string;
+  name_en: string | null;
+  retired: number;
+}
+
+export interface LanternGroupTable {
+  compound_id: string;
+  id: string;
+  name: string;
+  name_en: string | null;
+  lantern: string | null;
+  fixture: string;
+  channels: number;
+  rated_watts: number;
+  retired: number;
+}
+
+export interface KioskTable {
+  compound_id: string;
+  id: string;
+  name: string;
+  name_en: string | null;
+  retired: number;
+}
+
+export interface CredentialTable {
+  username: string;
+  compound_id: string;
+  role: string;
+  device_id: string;
+  salt: string;
+  secret_hash: string;
+  created_at: number;
+  rotated_at: number | null;
+}
+
+export interface DeviceStatusTable {
+  username: string;
+  online: number;
+  since: number;
+  state_json: string | null;
+  watts: number | null;
+  faults_json: string | null;
+  seen_at: number | null;
+}
+
+export interface CommandTable {
+  id: string;
+  compound_id: string;
+  issued_at: number;
+  body_json: string;
+  targets: number;
+}
+
+export interface CommandDeliveryTable {
+  command_id: string;
+  compound_id: string;
+  group_id: string;
+  status: 'sent' | 'ok' | 'error' | 'expired' | 'duplicate' | 'timeout';
+  sent_at: number;
+  acked_at: number | null;
+  code: string | null;
+  error: string | null;
+}
+
+export interface TelemetryTable {
+  compound_id: string;
+  group_id: string;
+  ts: number;
+  received_at: number;
+  watts: number;
+  temperature_c: number | null;
+  energy_wh: number | null;
+  faults_json: string | null;
+}
+
+export interface KioskPressTable {
+  compound_id: string;
+  kiosk_id: string;
+  seq: number;
+  button: string;
+  device_ts: number;
+  received_at: number;
+}
+
+export interface RejectionTable {
+  id: string;
+  ts: number;
+  username: string | null;
+  topic: string;
+  code: string;
+  reason: string;
+}
+
+export interface SecretTable {
+  name: string;
+  salt: string;
+  secret_hash: string;
+  created_at: number;
+}
+
+export interface Database {
+  areas: AreaTable;
+  compounds: CompoundTable;
+  lantern_groups: LanternGroupTable;
+  kiosks: KioskTable;
+  credentials: CredentialTable;
+  device_status: DeviceStatusTable;
+  commands: CommandTable;
+  command_deliveries: CommandDeliveryTable;
+  telemetry: TelemetryTable;
+  kiosk_presses: KioskPressTable;
+  rejections: RejectionTable;
+  secrets: SecretTable;
+}

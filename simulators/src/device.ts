@@ -1,0 +1,393 @@
+/**
+ * What every simulated device shares: one MQTT.js client authenticated with the device's own credentials,
+ * availability with a last-will, the controller's `error` topic, request/response by tx, and the ways a
+ * connection can end (graceful stop, kill without DISCONNECT, a dropped socket that reconnects).
+ */
+import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
+import {
+  CHANNELS,
+  PROTOCOL_VERSION,
+  decodePayload,
+  encodePayload,
+  topic,
+  type Channel,
+  type ChannelPayloads,
+  type DeviceAddress,
+  type DeviceError,
+  type DeviceResponse,
+  type TimeSyncData,
+} from '@caideng/protocol';
+import type { DeviceCredential } from './credentials.js';
+import { TypedEmitter } from './events.js';
+import { silentLogger, type Logger } from './log.js';
+import type { RequestMethod, WirePayloads } from './wire.js';
+
+/** Options shared by lantern groups and kiosks. */
+export interface DeviceOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  url: string;
+  /** MQTT keepalive in seconds. Default 30. */
+  keepaliveS?: number;
+  /** Delay before reconnecting after the connection drops, ms. Default 1000. */
+  reconnectPeriodMs?: number;
+  /** How long start() waits for the first connection before rejecting, ms. Default 30000. */
+  connectTimeoutMs?: number;
+  /** Default timeout of request(), ms. Default 5000. */
+  requestTimeoutMs?: number;
+  /** How long stop() waits for the broker to acknowledge `offline` before closing anyway, ms. Default 2000. */
+  stopTimeoutMs?: number;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface DeviceEvents {
+  [event: string]: unknown[];
+  /** Connected, subscribed and announced online (after every reconnect too). */
+  connect: [];
+  /** The connection closed (it may come back unless the device was stopped or killed). */
+  close: [];
+  /** The controller rejected one of this device's messages (its `error` topic). */
+  deviceError: [DeviceError];
+  /** A response to a request arrived. */
+  response: [DeviceResponse];
+  /** An MQTT client error (refused connection, socket error). */
+  mqttError: [Error];
+  /** A listener threw; the device carries on. */
+  listenerError: [unknown, string];
+}
+
+export interface DeviceCounters {
+  /** Successful connections, reconnects included. */
+  connects: number;
+  /** Messages received on the `error` topic. */
+  errorsReceived: number;
+  requestsSent: number;
+  responsesReceived: number;
+  /** Payloads published through publishRaw (fault injection). */
+  rawSent: number;
+}
+
+export interface TimeSyncResult {
+  /** Controller clock minus device clock, ms: offset = controllerTs - (deviceTs + rtt / 2). */
+  offsetMs: number;
+  rttMs: number;
+  controllerTs: number;
+}
+
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+}
+
+export class ResponseError extends Error {
+  override readonly name = 'ResponseError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface PendingRequest {
+  resolve: (res: DeviceResponse) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export type DeviceLifecycle = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'stopped' | 'killed';
+
+export abstract class SimulatedDevice<Events extends DeviceEvents> extends TypedEmitter<Events> {
+  readonly username: string;
+  readonly address: DeviceAddress;
+  protected readonly url: string;
+  protected readonly now: () => number;
+  protected readonly log: Logger;
+  protected client: MqttClient | null = null;
+  readonly deviceCounters: DeviceCounters = { connects: 0, errorsReceived: 0, requestsSent: 0, responsesReceived: 0, rawSent: 0 };
+  #lifecycle: DeviceLifecycle = 'idle';
+  readonly #password: string;
+  readonly #keepaliveS: number;
+  readonly #reconnectPeriodMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #stopTimeoutMs: number;
+  readonly #pending = new Map<string, PendingRequest>();
+  readonly #txPrefix: string;
+  #txCounter = 0;
+  /** topic → channel, for this device's subscriptions. */
+  readonly #inbound = new Map<string, Channel>();
+
+  constructor(credential: DeviceCredential, options: DeviceOptions) {
+    super();
+    this.username = credential.username;
+    this.address = { compound: credential.compound, role: credential.role, device: credential.device };
+    this.#password = credential.password;
+    this.url = options.url;
+    this.now = options.now ?? Date.now;
+    this.log = (options.log ?? silentLogger).child(this.username);
+    this.#keepaliveS = options.keepaliveS ?? 30;
+    this.#reconnectPeriodMs = options.reconnectPeriodMs ?? 1000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 2000;
+    // Unique across restarts of the simulator, so a controller never sees a reused tx from this device.
+    this.#txPrefix = `${Date.now().toString(36)}-`;
+  }
+
+  /** Channels the device subscribes to, besides `res` and `error`. */
+  protected abstract inboundChannels(): readonly Channel[];
+  /** Called after each (re)connection, once subscribed and announced online. */
+  protected abstract onConnected(): void;
+  /** A message on one of inboundChannels(). */
+  protected abstract onInbound(channel: Channel, payload: Buffer): void;
+
+  get lifecycle(): DeviceLifecycle {
+    return this.#lifecycle;
+  }
+
+  get connected(): boolean {
+    return this.#lifecycle === 'connected' && this.client?.connected === true;
+  }
+
+  topic(channel: Channel): string {
+    return topic(this.address, channel);
+  }
+
+  /** Connects and resolves once subscribed and online. Rejects if the broker refuses the credentials or on timeout. */
+  start(): Promise<void> {
+    if (this.client) return this.#lifecycle === 'connected' ? Promise.resolve() : this.#waitConnected();
+    this.#lifecycle = 'connecting';
+    // The will's ts is the connect time (a will is fixed at CONNECT); the controller stamps when it fires.
+    const will = encodePayload('availability', { v: PROTOCOL_VERSION, state: 'offline', ts: this.now() });
+    const options: IClientOptions = {
+      clientId: this.username,
+      username: this.username,
+      password: this.#password,
+      keepalive: this.#keepaliveS,
+      clean: true,
+      reconnectPeriod: this.#reconnectPeriodMs,
+      connectTimeout: Math.min(this.#connectTimeoutMs, 30_000),
+      // Subscriptions are renewed explicitly in #onConnect, before announcing online.
+      resubscribe: false,
+      will: { topic: this.topic('availability'), payload: will, qos: 1, retain: true },
+    };
+    const client = connect(this.url, options);
+    this.client = client;
+    const inbound = [...this.inboundChannels(), 'res', 'error'] as Channel[];
+    this.#inbound.clear();
+    for (const channel of inbound) this.#inbound.set(this.topic(channel), channel);
+
+    client.on('connect', () => void this.#onConnect(client));
+    client.on('close', () => {
+      if (this.client !== client) return;
+      if (this.#lifecycle === 'connected') this.#lifecycle = 'disconnected';
+      this.emit('close');
+    });
+    client.on('error', (err) => {
+      this.log.warn('mqtt error', { err });
+      this.emit('mqttError', err);
+    });
+    client.on('message', (t, payload) => this.#onMessage(t, payload));
+    return this.#waitConnected();
+  }
+
+  #waitConnected(): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error(`${this.username}: not started`));
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.off('connect', onConnect);
+        this.off('mqttError', onError);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onConnect = () => done();
+      const onError = (err: Error) => {
+        // A refused CONNACK (bad credentials) is final: MQTT.js does not retry it. Socket errors are retried.
+        if (err instanceof ErrorWithReasonCode) {
+          this.#lifecycle = 'stopped';
+          this.client = null;
+          client.end(true);
+          done(new Error(`${this.username}: broker refused the connection: ${err.message}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done(new Error(`${this.username}: not connected to ${this.url} after ${this.#connectTimeoutMs} ms`));
+      }, this.#connectTimeoutMs);
+      this.on('connect', onConnect);
+      this.on('mqttError', onError);
+    });
+  }
+
+  async #onConnect(client: MqttClient): Promise<void> {
+    if (this.client !== client) return;
+    try {
+      // Subscribe before announcing online: the controller may send a command the moment it sees us.
+      await client.subscribeAsync([...this.#inbound.keys()], { qos: 1 });
+    } catch (err) {
+      this.log.warn('subscribe failed', { err });
+      this.emit('mqttError', err as Error);
+      return;
+    }
+    if (this.client !== client || !client.connected) return;
+    this.#lifecycle = 'connected';
+    this.deviceCounters.connects++;
+    this.publish('availability', { v: PROTOCOL_VERSION, state: 'online', ts: this.now() });
+    this.onConnected();
+    this.log.debug('connected');
+    this.emit('connect');
+  }
+
+  #onMessage(t: string, payload: Buffer): void {
+    const channel = this.#inbound.get(t);
+    if (channel === 'res') this.#onResponse(payload);
+    else if (channel === 'error') this.#onDeviceError(payload);
+    else if (channel) this.onInbound(channel, payload);
+  }
+
+  #onResponse(payload: Buffer): void {
+    const decoded = decodePayload('res', payload);
+    if (!decoded.ok) {
+      this.log.warn('invalid response', { reason: decoded.reason });
+      return;
+    }
+    const res = decoded.value;
+    this.deviceCounters.responsesReceived++;
+    const pending = this.#pending.get(res.tx);
+    if (pending) {
+      this.#pending.delete(res.tx);
+      clearTimeout(pending.timer);
+      pending.resolve(res);
+    }
+    this.emit('response', res);
+  }
+
+  #onDeviceError(payload: Buffer): void {
+    const decoded = decodePayload('error', payload);
+    this.deviceCounters.errorsReceived++;
+    if (!decoded.ok) {
+      this.log.warn('invalid error message from the controller', { reason: decoded.reason });
+      return;
+    }
+    this.log.debug('controller rejected a message', { code: decoded.value.code, reason: decoded.value.reason });
+    this.emit('deviceError', decoded.value);
+  }
+
+  /** Publishes a checked payload with the channel's QoS and retain flag from the contract. */
+  protected publish<C extends Channel>(channel: C, value: WirePayloads[C]): void {
+    const client = this.client;
+    if (!client) return;
+    const spec = CHANNELS[channel];
+    // The cast only bridges the protocol typing gap described in wire.ts; encodePayload still checks the schema.
+    const payload = encodePayload(channel, value as unknown as ChannelPayloads[C]);
+    client.publish(this.topic(channel), payload, { qos: spec.qos, retain: spec.retained }, (err) => {
+      if (err) this.log.debug('publish failed', { channel, err });
+    });
+  }
+
+  /** Publishes anything on any topic with this device's connection: fault injection only. */
+  publishRaw(t: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) return Promise.reject(new Error(`${this.username}: not connected`));
+    this.deviceCounters.rawSent++;
+    return new Promise((resolve, reject) => {
+      client.publish(t, payload, { qos: options.qos ?? 0, retain: options.retain ?? false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** A fresh transaction id. */
+  nextTx(): string {
+    return `${this.#txPrefix}${(this.#txCounter++).toString(36)}`;
+  }
+
+  /** Sends a request on `req` and resolves with the controller's `res` for the same tx. */
+  request(method: RequestMethod, params?: Record<string, unknown>, timeoutMs = this.#requestTimeoutMs): Promise<DeviceResponse> {
+    if (!this.connected) return Promise.reject(new Error(`${this.username}: not connected`));
+    const tx = this.nextTx();
+    return new Promise<DeviceResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(tx);
+        reject(new RequestTimeoutError(`${this.username}: no response to ${method} (tx ${tx}) within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(tx, { resolve, reject, timer });
+      this.deviceCounters.requestsSent++;
+      this.publish('req', { v: PROTOCOL_VERSION, tx, ts: this.now(), method, ...(params ? { params } : {}) });
+    });
+  }
+
+  /** Asks the controller for its clock and computes this device's offset from it. */
+  async timeSync(timeoutMs?: number): Promise<TimeSyncResult> {
+    const sent = this.now();
+    const res = await this.request('time.sync', undefined, timeoutMs);
+    const received = this.now();
+    if (res.status !== 'ok') throw new ResponseError(res.code, `${this.username}: time.sync failed: ${res.code}: ${res.error}`);
+    const data = res.data as Partial<TimeSyncData>;
+    if (typeof data.controllerTs !== 'number') throw new ResponseError('CAIDENG_MQTT_BAD_PAYLOAD', `${this.username}: time.sync response has no controllerTs`);
+    const rttMs = received - sent;
+    return { offsetMs: data.controllerTs - (sent + rttMs / 2), rttMs, controllerTs: data.controllerTs };
+  }
+
+  /** Graceful stop: publishes offline, sends DISCONNECT (so the broker discards the will), ends the client. */
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.#rejectPending('stopped');
+    this.onStopping();
+    if (!client) {
+      this.#lifecycle = 'stopped';
+      return;
+    }
+    const wasConnected = this.connected;
+    this.#lifecycle = 'stopped';
+    this.client = null;
+    if (wasConnected) {
+      const offline = encodePayload('availability', { v: PROTOCOL_VERSION, state: 'offline', ts: this.now() });
+      // A broker that stopped answering must not hold up a shutdown: wait for the PUBACK at most stopTimeoutMs.
+      let timer: NodeJS.Timeout | undefined;
+      const acked = await Promise.race([
+        client.publishAsync(this.topic('availability'), offline, { qos: 1, retain: true }).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.#stopTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (acked) await client.endAsync();
+      else await client.endAsync(true);
+    } else {
+      await client.endAsync(true);
+    }
+  }
+
+  /**
+   * Kills the device: destroys the socket without DISCONNECT, so the broker publishes the last-will. It stays
+   * down until start() is called again.
+   */
+  kill(): void {
+    const client = this.client;
+    this.#rejectPending('killed');
+    this.onStopping();
+    this.#lifecycle = 'killed';
+    this.client = null;
+    // end(true) destroys the stream without a DISCONNECT packet and stops MQTT.js from reconnecting.
+    client?.end(true);
+  }
+
+  /** Drops the socket without DISCONNECT (the will fires); MQTT.js reconnects after reconnectPeriodMs. */
+  interrupt(): void {
+    if (!this.client) return;
+    this.client.stream.destroy();
+  }
+
+  /** Hook for subclasses: release timers and tickers on stop or kill. */
+  protected onStopping(): void {}
+
+  #rejectPending(why: string): void {
+    for (const [tx, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error(`${this.username}: ${why} before the response to tx ${tx}`));
+    }
+    this.#pending.clear();
+  }
+}

@@ -18,8 +18,8 @@ export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', i
 
 export function createHttp(config: Config['http'], log: Logger): FastifyInstance {
   const app: FastifyInstance = Fastify({
-    loggerInstance: log.child({ module: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs only at warn and above: thousands of dashboard polls are not news.
+    loggerInstance: log.child({ module: 'http' }, { level: log.levelVal > 40 ? log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     ajv: {
       // Reject unknown properties with a message instead of silently dropping them; no type coercion of bodies.

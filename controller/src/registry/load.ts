@@ -24,6 +24,13 @@ export function parseRegistry(doc: unknown, source = 'registry'): CountyInfo {
   const dup = (kind: string, id: string, scope: string) => {
     throw new CaidengError('CAIDENG_ERR_REGISTRY', [`${source}: duplicate ${kind} id '${id}'${scope}`]);
   };
+  const areaIds = new Set<string>([doc.city.id, doc.county.id]);
+  for (const street of doc.streets) {
+    for (const id of [street.id, ...street.communities.map((c) => c.id)]) {
+      if (areaIds.has(id)) dup('area (city, county, street or community)', id, '');
+      areaIds.add(id);
+    }
+  }
   const streets: CountyInfo['streets'] = doc.streets.map((street) => ({
     id: street.id,
     name: street.name,

@@ -19,7 +19,6 @@ export const ERRORS = {
   CAIDENG_MQTT_TOO_LARGE: { status: 0, message: 'payload of %s bytes exceeds the limit of %s bytes' },
   CAIDENG_MQTT_RETAIN_NOT_ALLOWED: { status: 0, message: "messages on channel '%s' must not be retained" },
   CAIDENG_MQTT_UNKNOWN_DEVICE: { status: 0, message: "device '%s' is not in the registry" },
-  CAIDENG_MQTT_UNKNOWN_METHOD: { status: 0, message: "unknown request method '%s'" },
   // --- HTTP API -----------------------------------------------------------------------------
   CAIDENG_ERR_VALIDATION: { status: 400, message: 'request is invalid: %s' },
   CAIDENG_ERR_BAD_JSON: { status: 400, message: 'request body is not valid JSON: %s' },
@@ -31,7 +30,6 @@ export const ERRORS = {
   CAIDENG_ERR_COMMAND_NOT_FOUND: { status: 404, message: "command '%s' not found" },
   CAIDENG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   CAIDENG_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'request body must be application/json' },
-  CAIDENG_ERR_RATE_LIMITED: { status: 429, message: 'too many requests' },
   CAIDENG_ERR_INTERNAL: { status: 500, message: 'internal error' },
   // --- start-up -----------------------------------------------------------------------------
   CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },

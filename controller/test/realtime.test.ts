@@ -1,0 +1,69 @@
+/**
+ * Live push: a browser client subscribed over socket.io receives a snapshot, then batched device
+ * changes for its compounds only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import type { MqttClient } from 'mqtt';
+import { topic, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents } from '@caideng/protocol';
+import { connectDevice, endClient, publish, startTestController, type TestController } from './helpers.js';
+
+let ctl: TestController;
+let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+let group: MqttClient;
+
+beforeAll(async () => {
+  ctl = await startTestController({ realtime: { batchMs: 20 } });
+  socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  group = await connectDevice(ctl, 'alpha/group/g01');
+});
+afterAll(async () => {
+  socket.close();
+  await endClient(group, true);
+  await ctl.dispose();
+});
+
+function nextChange(predicate: (d: DeviceStatus) => boolean): Promise<DeviceStatus> {
+  return new Promise((resolve) => {
+    const onBatch = ({ changes }: { changes: DeviceStatus[] }) => {
+      const hit = changes.find(predicate);
+      if (!hit) return;
+      socket.off('devices', onBatch);
+      resolve(hit);
+    };
+    socket.on('devices', onBatch);
+  });
+}
+
+describe('realtime', () => {
+  it('sends a snapshot of the subscribed compounds', async () => {
+    const snapshot = new Promise<Parameters<ServerToClientEvents['snapshot']>[0]>((resolve) => socket.once('snapshot', resolve));
+    const ack = await new Promise<{ ok: boolean; compounds: string[] }>((resolve) => socket.emit('subscribe', ['alpha'], resolve));
+    expect(ack).toEqual({ ok: true, compounds: ['alpha'] });
+    const snap = await snapshot;
+    expect(new Set(snap.devices.map((d) => d.compound))).toEqual(new Set(['alpha']));
+    expect(snap.devices.filter((d) => d.kind === 'group')).toHaveLength(3);
+    expect(snap.summaries.map((s) => s.id)).toEqual(['alpha', 'beta']);
+  });
+
+  it('pushes telemetry and availability changes live', async () => {
+    const g01 = { compound: 'alpha', role: 'group' as const, device: 'g01' };
+    const online = nextChange((d) => d.id === 'g01' && d.online);
+    await publish(group, topic(g01, 'availability'), { v: 1, state: 'online', ts: Date.now() }, { retain: true });
+    expect((await online).kind).toBe('group');
+    const ts = Date.now();
+    const watts = nextChange((d) => d.id === 'g01' && d.telemetryTs === ts);
+    await publish(group, topic(g01, 'telemetry'), { v: 1, ts, watts: 88.5, faults: ['lamp_failure'], uptimeS: 9 }, { qos: 0 });
+    expect(await watts).toMatchObject({ watts: 88.5, faults: ['lamp_failure'] });
+  });
+
+  it('refuses unknown compounds', async () => {
+    const ack = await new Promise<{ ok: boolean; error?: string }>((resolve) => socket.emit('subscribe', ['nowhere'], resolve));
+    expect(ack.ok).toBe(false);
+    expect(ack.error).toContain('nowhere');
+  });
+});

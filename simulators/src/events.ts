@@ -11,6 +11,8 @@ export type EventMap = { [event: string]: unknown[] };
 
 export class TypedEmitter<Events extends EventMap> {
   readonly #emitter = new EventEmitter();
+  /** Type-level only (never set): the event map, so helpers can infer an emitter's events. */
+  declare readonly eventTypes?: Events;
 
   constructor() {
     // Fleets attach a listener per device to shared emitters; thousands are expected, not a leak.

@@ -41,7 +41,6 @@ export async function startBroker(devices: readonly DeviceCredential[]): Promise
     refused,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

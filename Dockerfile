@@ -1,0 +1,25 @@
+# caideng controller. Node 22 LTS; better-sqlite3 is compiled from source in the build stage.
+FROM node:22-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY protocol/package.json protocol/
+COPY scenes/package.json scenes/
+COPY controller/package.json controller/
+COPY simulators/package.json simulators/
+COPY dashboard/package.json dashboard/
+COPY firmware-bridge/package.json firmware-bridge/
+RUN npm ci
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+RUN mkdir -p /var/lib/caideng && chown node:node /var/lib/caideng
+USER node
+EXPOSE 8080 1883 8883
+VOLUME ["/var/lib/caideng"]
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:8080/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "controller/dist/main.js", "--config", "/etc/caideng/controller.json"]

@@ -1,0 +1,42 @@
+import { parseColor } from '../color.js';
+import { TAU, along, color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
+
+const schema = effectSchema(
+  {
+    type: kind('breathe'),
+    color: color('china-red', 'the colour at full breath'),
+    periodMs: num(500, 600_000, 4000, 'ms', 'one breath, dim to bright to dim'),
+    min: num(0, 1, 0.2, 'fraction', 'level at the dimmest'),
+    max: num(0, 1, 1, 'fraction', 'level at the brightest'),
+    stagger: num(0, 4, 0, 'periods', 'phase shift from the first to the last pixel; 0 breathes in unison'),
+  },
+  'slow rise and fall of brightness',
+);
+
+/** Breathe: brightness rises and falls on a raised cosine; optionally staggered along the strand. */
+export const breathe = defineEffect({
+  type: 'breathe',
+  summary: 'brightness rises and falls slowly (raised cosine), optionally rippling along the strand',
+  schema,
+  create(params) {
+    const p = withDefaults(schema, params);
+    const c = parseColor(p.color);
+    const span = p.max - p.min;
+    let phase = 0;
+    let n = 1;
+    let level = 0;
+    return {
+      frame(t, _s, length) {
+        phase = t / p.periodMs;
+        n = length;
+        level = p.min + span * (0.5 - 0.5 * Math.cos(TAU * phase));
+      },
+      pixel(i, out, o) {
+        const l = p.stagger === 0 ? level : p.min + span * (0.5 - 0.5 * Math.cos(TAU * (phase - p.stagger * along(i, n))));
+        out[o] = c[0] * l;
+        out[o + 1] = c[1] * l;
+        out[o + 2] = c[2] * l;
+      },
+    };
+  },
+});

@@ -1,0 +1,65 @@
+import { parseColor } from '../color.js';
+import { paletteTable, resolvePalette, samplePalette } from '../palettes.js';
+import { hash32, hashUnit } from '../random.js';
+import Type from 'typebox';
+import { color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
+
+const schema = effectSchema(
+  {
+    type: kind('twinkle'),
+    color: color('warm-white', 'colour of a star when no palette is given'),
+    palette: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'stars take random colours from this palette', 'x-kind': 'palette' })),
+    background: color('black', 'colour between twinkles'),
+    density: num(0, 1, 0.3, 'fraction', 'share of pixels lit at any moment, on average'),
+    periodMs: num(100, 60_000, 2500, 'ms', 'average length of one twinkle'),
+  },
+  'stars that brighten and fade at random, each at its own pace',
+);
+
+/**
+ * Twinkle (满天星): each pixel runs its own clock (period ±40 %, random phase); in each of its cycles it
+ * lights with probability `density`, rising and falling smoothly (sin²). Continuous in time.
+ */
+export const twinkle = defineEffect({
+  type: 'twinkle',
+  summary: 'stars brighten and fade at random, each at its own pace (smooth)',
+  schema,
+  check(p, path, ctx) {
+    return p.palette !== undefined && !resolvePalette(p.palette, ctx.palettes) ? [{ path: `${path}/palette`, message: `unknown palette '${p.palette}'` }] : [];
+  },
+  create(params, ctx) {
+    const p = withDefaults(schema, params);
+    const fg = parseColor(p.color);
+    const bg = parseColor(p.background);
+    const pal = params.palette !== undefined ? paletteTable(resolvePalette(params.palette, ctx.palettes) ?? []) : null;
+    const seed = ctx.seed;
+    const star = new Float32Array(3);
+    let t = 0;
+    let strand = 0;
+    return {
+      frame(tMs, s) {
+        t = tMs;
+        strand = s;
+      },
+      pixel(i, out, o) {
+        const h = hash32(seed, strand, i);
+        const period = p.periodMs * (0.6 + 0.8 * ((h & 0xffff) / 65536));
+        const x = t / period + (h >>> 16) / 65536;
+        const cycle = Math.floor(x);
+        let k = 0;
+        if (hashUnit(seed, strand, i, cycle) < p.density) {
+          const s = Math.sin(Math.PI * (x - cycle));
+          k = s * s;
+        }
+        let c0 = fg[0], c1 = fg[1], c2 = fg[2];
+        if (pal) {
+          samplePalette(pal, hashUnit(seed ^ 0x51a5, strand, i, cycle), star, 0);
+          c0 = star[0]!; c1 = star[1]!; c2 = star[2]!;
+        }
+        out[o] = bg[0] + (c0 - bg[0]) * k;
+        out[o + 1] = bg[1] + (c1 - bg[1]) * k;
+        out[o + 2] = bg[2] + (c2 - bg[2]) * k;
+      },
+    };
+  },
+});

@@ -1,0 +1,45 @@
+/**
+ * Seeded randomness. Nothing in scenes calls Math.random: every random choice is a pure function of a
+ * seed and integer coordinates (strand, pixel, time slot), so a bridge, a simulator and a browser
+ * preview draw the same stars and the same meteors.
+ */
+
+/** 32-bit integer hash of up to four integers (lowbias32 finalizer, chained). */
+export function hash32(a: number, b = 0, c = 0, d = 0): number {
+  let h = mix32((a | 0) ^ 0x9e3779b9);
+  h = mix32(h ^ (b | 0));
+  h = mix32((h + 0x7f4a7c15) ^ (c | 0));
+  h = mix32((h + 0x632be5ab) ^ (d | 0));
+  return h >>> 0;
+}
+
+/** A hash mapped to [0, 1). */
+export function hashUnit(a: number, b = 0, c = 0, d = 0): number {
+  return hash32(a, b, c, d) / 4294967296;
+}
+
+function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x;
+}
+
+/** mulberry32: a small seeded PRNG for generating things (test scenes, palettes), not for per-pixel noise. */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Derives the seed of a sub-part (layer, cue) from a parent seed. */
+export function deriveSeed(seed: number, part: number): number {
+  return hash32(seed, part, 0x5eed);
+}

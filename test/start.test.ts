@@ -1,0 +1,104 @@
+/**
+ * What `npm start` promises, on the built artefacts: the controller with its embedded broker, SQLite and a
+ * simulated county of 22 compounds comes up; within 20 s every simulated group is online in the API; an
+ * independent MQTT client (Debian's mosquitto_sub) with a compound's credentials sees that compound's
+ * retained state and is refused another compound's topics.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
+import type { CompoundSummary } from '@caideng/protocol';
+import { readProvisioning } from '@caideng/controller';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'caideng-start-'));
+let child: ChildProcess;
+let httpUrl = '';
+let mqttPort = 0;
+let startedAt = 0;
+
+beforeAll(async () => {
+  startedAt = Date.now();
+  child = spawn(process.execPath, ['controller/dist/main.js', '--demo', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(out);
+      const mqtt = /MQTT:\s+mqtt:\/\/[0-9.]+:(\d+)/.exec(out);
+      if (http && mqtt) {
+        httpUrl = http[1]!;
+        mqttPort = Number(mqtt[1]);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`controller exited with ${code}: ${err}`)));
+  });
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('brings every simulated group of the 22 compounds online within 20 s', async () => {
+    // Wait for the live summaries to say so (event-driven), then check the HTTP answer itself.
+    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const allOnline = (s: CompoundSummary[]) => s.length === 22 && s.every((c) => c.groups > 0 && c.groupsOnline === c.groups);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('groups not all online within 20 s of start')), Math.max(0, 20_000 - (Date.now() - startedAt)));
+      const check = ({ summaries }: { summaries: CompoundSummary[] }) => {
+        if (allOnline(summaries)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      socket.on('snapshot', check);
+      socket.on('summaries', check);
+      socket.on('connect', () => socket.emit('subscribe', '*'));
+    });
+    socket.close();
+    const compounds = (await (await fetch(`${httpUrl}/api/compounds`)).json()) as Array<CompoundSummary & { name: string }>;
+    expect(compounds).toHaveLength(22);
+    expect(compounds.map((c) => c.name)).toEqual(expect.arrayContaining(['星河家园', '星河春天', '南湖逸都', '桑海森林柏麓郡', '清心园']));
+    for (const c of compounds) {
+      expect(c.groups).toBeGreaterThanOrEqual(8);
+      expect(c.groups).toBeLessThanOrEqual(16);
+      expect(c.groupsOnline).toBe(c.groups);
+      expect(c.kiosks).toBe(2);
+    }
+    expect(Date.now() - startedAt).toBeLessThan(20_000);
+  });
+
+  it("lets mosquitto_sub with a compound's credentials read its retained state, and refuses another compound", async () => {
+    const monitor = readProvisioning(dataDir)!.devices.find((d) => d.username === 'xinghe-jiayuan/monitor/ops')!;
+    const common = ['-h', '127.0.0.1', '-p', String(mqttPort), '-u', monitor.username, '-P', monitor.password, '-i', monitor.username, '-W', '10'];
+    const own = await run('mosquitto_sub', [...common, '-t', 'caideng/v1/xinghe-jiayuan/group/g01/state', '-C', '1']);
+    const state = JSON.parse(own.stdout.trim());
+    expect(state).toMatchObject({ v: 1, power: expect.stringMatching(/on|off/) });
+
+    // mosquitto_sub reports a refused subscription (SUBACK 0x80) on stderr and receives nothing.
+    const other = await run('mosquitto_sub', [...common, '-W', '3', '-t', 'caideng/v1/nanhu-yidu/#', '-C', '1']).catch((e: { stdout: string; stderr: string }) => e);
+    expect(other.stderr).toContain('denied');
+    expect(other.stdout).toBe('');
+
+    const wrong = run('mosquitto_sub', [...common.slice(0, 6), '-P', 'not-the-password', '-i', monitor.username, '-t', '#', '-C', '1', '-W', '3']);
+    await expect(wrong).rejects.toMatchObject({ stderr: expect.stringMatching(/not authori[sz]ed|bad user name or password|Connection Refused/i) });
+  });
+});

@@ -22,7 +22,7 @@ export const MAX_METEORS = 32;
 
 /**
  * Meteor (流星雨): time is cut into slots of 1/rate seconds; each slot spawns one meteor at a random
- * moment within it, with its own speed. A meteor is a bright head with a tail that fades (quadratic)
+ * moment within it, with its own speed. A meteor is a bright head with a tail that fades
  * from `color` through `tailColor`, crackling at random per pixel.
  */
 export const meteor = defineEffect({
@@ -70,8 +70,7 @@ export const meteor = defineEffect({
           const d = pos[m]! - x; // pixels behind the head
           let b = 0;
           if (d >= 0 && d < p.tail) {
-            const f = 1 - d / p.tail;
-            b = f * f;
+            b = 1 - d / p.tail; // linear before gamma: the output gamma already makes the tail fall off fast
             if (p.sparkle > 0 && d >= 1) b *= 1 - p.sparkle * hashUnit(seed, strand, ids[m]!, x);
           } else if (d > -1 && d < 0) {
             b = 1 + d; // the head entering its next pixel

@@ -1,0 +1,52 @@
+import type { CompoundInfo, County } from '../data/county';
+import { deviceKey, type CompoundSummary, type DeviceStatus } from '../data/live';
+import { useI18n } from '../i18n';
+import { href } from '../lib/router';
+import { GroupTile } from './groupTile';
+
+/** A compound on the county overview: where it is, its numbers, and its lantern groups at a glance. */
+export function CompoundCard(props: {
+  county: County;
+  compound: CompoundInfo;
+  summary: CompoundSummary | undefined;
+  devices: ReadonlyMap<string, DeviceStatus>;
+}) {
+  const { county, compound, summary, devices } = props;
+  const i = useI18n();
+  const faults = summary?.faults ?? 0;
+  const allDark = summary !== undefined && summary.groups > 0 && summary.groupsOnline === 0;
+  return (
+    <article class={`card${faults > 0 ? ' card--fault' : ''}${allDark ? ' card--dark' : ''}`} data-compound={compound.id}>
+      <header class="card__head">
+        <h3 class="card__name">
+          <a href={href({ view: 'compound', compound: compound.id })} aria-label={i.t('compound.open', { name: i.name(compound) })}>
+            {i.name(compound)}
+          </a>
+        </h3>
+        <p class="card__area">
+          {i.name(county.area(compound.street), compound.street)} · {i.name(county.area(compound.community), compound.community)}
+        </p>
+      </header>
+      <dl class="card__stats">
+        <Stat name="groups" label={i.t('kpi.groupsOnline')} value={`${summary?.groupsOnline ?? 0}/${summary?.groups ?? compound.groups.length}`} />
+        <Stat name="kiosks" label={i.t('kpi.kiosksOnline')} value={`${summary?.kiosksOnline ?? 0}/${summary?.kiosks ?? compound.kiosks.length}`} />
+        <Stat name="faults" label={i.t('kpi.faults')} value={String(faults)} alert={faults > 0} />
+        <Stat name="watts" label={i.t('kpi.watts')} value={i.watts(summary?.watts ?? 0)} />
+      </dl>
+      <ul class="tiles">
+        {compound.groups.map((g) => (
+          <GroupTile key={g.id} compound={compound.id} group={g} status={devices.get(deviceKey(compound.id, 'group', g.id))} />
+        ))}
+      </ul>
+    </article>
+  );
+}
+
+function Stat({ name, label, value, alert }: { name: string; label: string; value: string; alert?: boolean }) {
+  return (
+    <div class={`stat${alert ? ' stat--alert' : ''}`} data-stat={name}>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}

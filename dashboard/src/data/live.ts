@@ -1,0 +1,105 @@
+/**
+ * Live status of every device and every compound's summary. The first subscriber fetches GET /api/state,
+ * joins every compound over socket.io (`subscribe '*'`), then applies the `snapshot`, the `devices`
+ * batches and the `summaries` the controller pushes. One cache, shared by all components.
+ */
+import type { CompoundSummary, DeviceKind, DeviceStatus } from '@caideng/protocol';
+import { refCounted, writable } from '../lib/store';
+import { getJson } from './api';
+import { markLive, withSocket } from './socket';
+
+export type { CompoundSummary, DeviceKind, DeviceStatus };
+
+export interface LiveState {
+  /** Whether a full picture (HTTP state or socket snapshot) has arrived. */
+  loaded: boolean;
+  /** Controller time of the latest update applied, epoch ms. */
+  ts: number;
+  /** Keyed by `deviceKey()`. A batch replaces only the devices it names; the others keep their object. */
+  devices: ReadonlyMap<string, DeviceStatus>;
+  summaries: ReadonlyMap<string, CompoundSummary>;
+}
+
+export const live = writable<LiveState>({ loaded: false, ts: 0, devices: new Map(), summaries: new Map() });
+
+export const deviceKey = (compound: string, kind: DeviceKind, id: string) => `${compound}/${kind}/${id}`;
+
+export const fetchState = (signal?: AbortSignal) =>
+  getJson<{ ts: number; devices: DeviceStatus[]; summaries: CompoundSummary[] }>('/api/state', signal);
+
+/** How a lantern group looks on the page. A fault outranks power; offline outranks both (its faults are old news). */
+export type GroupCondition = 'online' | 'off' | 'fault' | 'offline';
+
+export function groupCondition(s: DeviceStatus | undefined): GroupCondition {
+  if (!s || !s.online) return 'offline';
+  if (s.faults && s.faults.length > 0) return 'fault';
+  if (s.state?.power === 'off') return 'off';
+  return 'online';
+}
+
+function replaceAll(ts: number, devices: DeviceStatus[], summaries: CompoundSummary[]): void {
+  live.set({
+    loaded: true,
+    ts,
+    devices: new Map(devices.map((d) => [deviceKey(d.compound, d.kind, d.id), d])),
+    summaries: new Map(summaries.map((s) => [s.id, s])),
+  });
+}
+
+export const subscribeLive = refCounted(() => {
+  const abort = new AbortController();
+  // The HTTP state paints the page before the socket is up; it never overwrites a snapshot.
+  fetchState(abort.signal)
+    .then((state) => {
+      if (!live.get().loaded) replaceAll(state.ts, state.devices, state.summaries);
+    })
+    .catch(() => undefined /* the socket snapshot will follow */);
+
+  const stopSocket = withSocket((socket) => {
+    const join = () =>
+      socket.emit('subscribe', '*', (result) => {
+        // The snapshot has arrived before this answer; from now on every change is pushed.
+        if (result.ok) markLive();
+      });
+    const onSnapshot = (p: { ts: number; devices: DeviceStatus[]; summaries: CompoundSummary[] }) => replaceAll(p.ts, p.devices, p.summaries);
+    const onDevices = (p: { ts: number; changes: DeviceStatus[] }) =>
+      live.update((prev) => {
+        const devices = new Map(prev.devices);
+        for (const d of p.changes) devices.set(deviceKey(d.compound, d.kind, d.id), d);
+        return { ...prev, ts: Math.max(prev.ts, p.ts), devices };
+      });
+    const onSummaries = (p: { ts: number; summaries: CompoundSummary[] }) =>
+      live.update((prev) => ({ ...prev, ts: Math.max(prev.ts, p.ts), summaries: new Map(p.summaries.map((s) => [s.id, s])) }));
+    // Rooms do not survive a reconnect: join again on every connect; the snapshot that answers replaces the cache.
+    socket.on('connect', join);
+    socket.on('snapshot', onSnapshot);
+    socket.on('devices', onDevices);
+    socket.on('summaries', onSummaries);
+    if (socket.connected) join();
+    return () => {
+      socket.off('connect', join);
+      socket.off('snapshot', onSnapshot);
+      socket.off('devices', onDevices);
+      socket.off('summaries', onSummaries);
+    };
+  });
+  return () => {
+    abort.abort();
+    stopSocket();
+  };
+});
+
+/** County totals over all compounds' summaries. */
+export function totals(summaries: Iterable<CompoundSummary>): Omit<CompoundSummary, 'id'> {
+  const t = { groups: 0, groupsOnline: 0, kiosks: 0, kiosksOnline: 0, faults: 0, watts: 0 };
+  for (const s of summaries) {
+    t.groups += s.groups;
+    t.groupsOnline += s.groupsOnline;
+    t.kiosks += s.kiosks;
+    t.kiosksOnline += s.kiosksOnline;
+    t.faults += s.faults;
+    t.watts += s.watts;
+  }
+  t.watts = Math.round(t.watts * 10) / 10;
+  return t;
+}

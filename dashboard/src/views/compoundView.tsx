@@ -1,0 +1,135 @@
+/** One compound: its numbers and power, every lantern group with status, watts and last seen, its kiosks and their presses. */
+import { KpiStrip } from '../components/kpiStrip';
+import { PowerChart } from '../components/powerChart';
+import { PressFeed } from '../components/pressFeed';
+import { StatusBadge } from '../components/statusBadge';
+import type { CompoundInfo, County } from '../data/county';
+import { HISTORY_WINDOW_MS, powerHistory, subscribePowerHistory } from '../data/history';
+import { deviceKey, groupCondition, live, totals } from '../data/live';
+import { presses, subscribePresses } from '../data/presses';
+import { useI18n } from '../i18n';
+import { href } from '../lib/router';
+import { useStore, useSubscription } from '../lib/store';
+import { NotFound } from './notFound';
+import { useDocumentTitle } from './title';
+
+export function CompoundView({ county, id }: { county: County; id: string }) {
+  const i = useI18n();
+  const compound = county.compound(id);
+  if (!compound) return <NotFound message={i.t('compound.notFound', { id })} />;
+  return <CompoundDetail county={county} compound={compound} />;
+}
+
+function CompoundDetail({ county, compound }: { county: County; compound: CompoundInfo }) {
+  useSubscription(subscribePowerHistory);
+  useSubscription(subscribePresses);
+  const i = useI18n();
+  const state = useStore(live);
+  const history = useStore(powerHistory);
+  const feed = useStore(presses).filter((p) => p.compound === compound.id);
+  const summary = state.summaries.get(compound.id);
+  useDocumentTitle(i.name(compound));
+
+  const area = [county.info.county, county.area(compound.street), county.area(compound.community)].map((n) => i.name(n)).filter(Boolean).join(' · ');
+
+  return (
+    <div class="compound" data-compound-detail={compound.id}>
+      <a class="back" href={href({ view: 'county' })}>
+        {i.t('compound.back')}
+      </a>
+      <header class="compound__head">
+        <h1 class="compound__name">{i.name(compound)}</h1>
+        <p class="compound__area">{area}</p>
+      </header>
+
+      <section class="overview">
+        <div class="panel overview__main">
+          <KpiStrip totals={totals(summary ? [summary] : [])} />
+          <PowerChart
+            titleKey="chart.compound"
+            points={history.map((s) => ({ ts: s.ts, watts: s.byCompound[compound.id] ?? 0 }))}
+            maxWindowMs={HISTORY_WINDOW_MS}
+          />
+        </div>
+        <PressFeed presses={feed} county={county} showCompound={false} />
+      </section>
+
+      <section class="panel" aria-labelledby="groups-title">
+        <h2 id="groups-title" class="panel__title">{i.t('compound.groups')}</h2>
+        {compound.groups.length === 0 ? (
+          <p class="muted">{i.t('compound.noGroups')}</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="groups">
+              <thead>
+                <tr>
+                  <th>{i.t('group.name')}</th>
+                  <th>{i.t('group.status')}</th>
+                  <th>{i.t('group.scene')}</th>
+                  <th class="num">{i.t('group.brightness')}</th>
+                  <th class="num">{i.t('group.watts')}</th>
+                  <th>{i.t('group.faults')}</th>
+                  <th>{i.t('group.lastSeen')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {compound.groups.map((g) => {
+                  const s = state.devices.get(deviceKey(compound.id, 'group', g.id));
+                  const condition = groupCondition(s);
+                  return (
+                    <tr key={g.id} data-group-row={`${compound.id}/group/${g.id}`} data-status={condition} class={`row--${condition}`}>
+                      <th scope="row">
+                        <span class={`tile__lamp tile__lamp--inline tile--${condition}`} aria-hidden="true" />
+                        {i.name(g)}
+                      </th>
+                      <td>
+                        <StatusBadge condition={condition} />
+                      </td>
+                      <td>{s?.state?.scene?.name ?? <span class="muted">{i.t('group.noScene')}</span>}</td>
+                      <td class="num">{s?.state ? i.percent(s.state.brightness) : '–'}</td>
+                      <td class="num">
+                        {i.watts(s?.watts)}
+                        <span class="muted small"> / {i.t('group.rated', { watts: i.watts(g.ratedWatts) })}</span>
+                      </td>
+                      <td>
+                        {s?.faults && s.faults.length > 0 ? (
+                          <span class="fault-text">{s.faults.map((f) => i.t(`fault.${f}`)).join('、')}</span>
+                        ) : (
+                          <span class="muted">{i.t('group.noFaults')}</span>
+                        )}
+                      </td>
+                      <td>{i.dateTime(s?.seenAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section class="panel" aria-labelledby="kiosks-title">
+        <h2 id="kiosks-title" class="panel__title">{i.t('compound.kiosks')}</h2>
+        {compound.kiosks.length === 0 ? (
+          <p class="muted">{i.t('compound.noKiosks')}</p>
+        ) : (
+          <ul class="kiosks">
+            {compound.kiosks.map((k) => {
+              const s = state.devices.get(deviceKey(compound.id, 'kiosk', k.id));
+              const condition = s?.online ? 'online' : 'offline';
+              return (
+                <li key={k.id} class="kiosk" data-device={`${compound.id}/kiosk/${k.id}`} data-status={condition}>
+                  <span class="kiosk__name">{i.name(k)}</span>
+                  <StatusBadge condition={condition} />
+                  <span class="muted small">
+                    {i.t('group.since')} {i.dateTime(s?.since)}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

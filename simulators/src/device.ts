@@ -178,7 +178,12 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     this.#inbound.clear();
     for (const channel of inbound) this.#inbound.set(this.topic(channel), channel);
 
-    client.on('connect', () => void this.#onConnect(client));
+    client.on('connect', () => {
+      // MQTT.js leaves Nagle's algorithm on; against the broker's delayed ACKs it adds ~40 ms to every
+      // command → ack round trip. Real lantern controllers set TCP_NODELAY too.
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      void this.#onConnect(client);
+    });
     client.on('close', () => {
       if (this.client !== client) return;
       if (this.#lifecycle === 'connected') this.#lifecycle = 'disconnected';

@@ -167,9 +167,22 @@ export class DeviceState extends Feature {
     });
     try {
       await this.ctx.db.transaction().execute(async (trx) => {
-        for (const row of rows) {
-          const { username: _u, ...update } = row;
-          await trx.insertInto('device_status').values(row).onConflict((oc) => oc.column('username').doUpdateSet(update)).execute();
+        // Multi-row upserts: one statement per 200 devices instead of one per device.
+        for (let i = 0; i < rows.length; i += 200) {
+          await trx
+            .insertInto('device_status')
+            .values(rows.slice(i, i + 200))
+            .onConflict((oc) =>
+              oc.column('username').doUpdateSet((eb) => ({
+                online: eb.ref('excluded.online'),
+                since: eb.ref('excluded.since'),
+                state_json: eb.ref('excluded.state_json'),
+                watts: eb.ref('excluded.watts'),
+                faults_json: eb.ref('excluded.faults_json'),
+                seen_at: eb.ref('excluded.seen_at'),
+              })),
+            )
+            .execute();
         }
       });
     } catch (err) {

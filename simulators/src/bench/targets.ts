@@ -1,0 +1,273 @@
+/**
+ * The two systems the benchmark drives with the same simulated devices: the caideng controller (a child
+ * process started from its built entry point) and a bare aedes broker (the baseline).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import mqtt, { type MqttClient } from 'mqtt';
+import { io, type Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION, topic, type ClientToServerEvents, type GroupAck, type ServerToClientEvents } from '@caideng/protocol';
+import type { GroupCredential } from '../credentials.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const GROUPS_PER_COMPOUND = 16;
+/** Extra Node flags for the measured process, e.g. CAIDENG_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof". */
+const NODE_ARGS = (process.env.CAIDENG_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+export interface LatencyProbe {
+  samples: number[];
+  stop(): Promise<void>;
+}
+
+export interface Target {
+  name: 'controller' | 'bare-aedes';
+  pid: number;
+  mqttUrl: string;
+  groups: GroupCredential[];
+  compounds: Map<string, GroupCredential[]>;
+  /** One command to one group; resolves with the round trip in ms once the ack is stored (controller) or received. */
+  command(group: GroupCredential): Promise<number>;
+  /** One command to every group of a compound; resolves with the time until every group has acked. */
+  compoundCommand(compound: string): Promise<number>;
+  /** Measures publish → delivery to a live consumer (socket.io for the controller, an MQTT subscriber for aedes). */
+  probeLatency(): Promise<LatencyProbe>;
+  stop(): Promise<void>;
+}
+
+function compoundId(i: number): string {
+  return `c${String(i + 1).padStart(4, '0')}`;
+}
+
+function groupLayout(devices: number): Array<{ compound: string; group: string }> {
+  const out: Array<{ compound: string; group: string }> = [];
+  for (let i = 0; i < devices; i++) {
+    out.push({ compound: compoundId(Math.floor(i / GROUPS_PER_COMPOUND)), group: `g${String((i % GROUPS_PER_COMPOUND) + 1).padStart(2, '0')}` });
+  }
+  return out;
+}
+
+function byCompound(groups: GroupCredential[]): Map<string, GroupCredential[]> {
+  const m = new Map<string, GroupCredential[]>();
+  for (const g of groups) {
+    const list = m.get(g.compound) ?? [];
+    list.push(g);
+    m.set(g.compound, list);
+  }
+  return m;
+}
+
+function waitForLine<T>(child: ChildProcess, match: (text: string) => T | null, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for the process to start: ${out}${err}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = match(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited with ${code}: ${err}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+function connectClient(url: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { reconnectPeriod: 0, protocolVersion: 4, ...options });
+    c.once('connect', () => {
+      (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      resolve(c);
+    });
+    c.once('error', reject);
+  });
+}
+
+export async function startController(devices: number): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'caideng-bench-'));
+  const layout = groupLayout(devices);
+  const compounds = [...new Set(layout.map((l) => l.compound))];
+  const registry = {
+    city: { id: 'bench-city', name: '基准市' },
+    county: { id: 'bench-county', name: '基准县' },
+    streets: [
+      {
+        id: 'bench-street',
+        name: '基准街道',
+        communities: [
+          {
+            id: 'bench-community',
+            name: '基准社区',
+            compounds: compounds.map((c) => ({
+              id: c,
+              name: `小区 ${c}`,
+              groups: layout.filter((l) => l.compound === c).map((l) => ({ id: l.group, name: `灯组 ${l.group}`, fixture: 'dimmer', channels: 1, ratedWatts: 100 })),
+              kiosks: [],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+  writeFileSync(join(dir, 'county.json'), JSON.stringify(registry));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      dataDir: join(dir, 'data'),
+      registryFile: join(dir, 'county.json'),
+      http: { host: '127.0.0.1', port: 0 },
+      mqtt: { host: '127.0.0.1', port: 0 },
+      log: { level: 'warn' },
+    }),
+  );
+  const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { httpUrl, mqttUrl } = await waitForLine(child, (text) => {
+    const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
+    const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);
+    return http && mq ? { httpUrl: http[1]!, mqttUrl: mq[1]! } : null;
+  });
+  const provisioning = JSON.parse(readFileSync(join(dir, 'data', 'credentials.json'), 'utf8')) as {
+    operator: { token: string };
+    devices: Array<GroupCredential | { role: string }>;
+  };
+  const groups = provisioning.devices.filter((d): d is GroupCredential => d.role === 'group');
+  const token = provisioning.operator.token;
+  const post = async (path: string, body: object): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(`${httpUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    const record = (await res.json()) as { deliveries?: Array<{ status: string }> };
+    const ms = performance.now() - t0;
+    if (res.status !== 200 || !record.deliveries?.every((d) => d.status === 'ok')) {
+      throw new Error(`command failed: ${res.status} ${JSON.stringify(record).slice(0, 300)}`);
+    }
+    return ms;
+  };
+  let brightness = 0;
+  return {
+    name: 'controller',
+    pid: child.pid!,
+    mqttUrl,
+    groups,
+    compounds: byCompound(groups),
+    command: (g) => post(`/api/compounds/${g.compound}/groups/${g.device}/commands?wait=5000`, { brightness: ++brightness % 256 }),
+    compoundCommand: (c) => post(`/api/compounds/${c}/commands?wait=5000`, { brightness: ++brightness % 256 }),
+    probeLatency: async () => {
+      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+      const samples: number[] = [];
+      const last = new Map<string, number>();
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => socket.emit('subscribe', '*', () => resolve()));
+        socket.once('connect_error', reject);
+      });
+      socket.on('devices', ({ changes }) => {
+        const now = Date.now();
+        for (const c of changes) {
+          if (c.telemetryTs === undefined) continue;
+          const key = `${c.compound}/${c.id}`;
+          if (c.telemetryTs <= (last.get(key) ?? 0)) continue;
+          last.set(key, c.telemetryTs);
+          samples.push(now - c.telemetryTs);
+        }
+      });
+      return { samples, stop: async () => void socket.close() };
+    },
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBareAedes(devices: number): Promise<Target> {
+  const child = spawn(process.execPath, [...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const port = await waitForLine(child, (text) => {
+    const m = /\{"port":(\d+)\}/.exec(text);
+    return m ? Number(m[1]) : null;
+  });
+  const mqttUrl = `mqtt://127.0.0.1:${port}`;
+  const groups: GroupCredential[] = groupLayout(devices).map((l) => ({
+    username: `${l.compound}/group/${l.group}`,
+    password: 'unused',
+    role: 'group',
+    compound: l.compound,
+    device: l.group,
+    fixture: 'dimmer',
+    channels: 1,
+    ratedWatts: 100,
+  }));
+  // The baseline's "controller": one MQTT client that commands groups and collects their acks.
+  const ctl = await connectClient(mqttUrl, { clientId: 'bench-controller' });
+  await ctl.subscribeAsync('caideng/v1/+/group/+/ack', { qos: 1 });
+  const waiting = new Map<string, () => void>();
+  ctl.on('message', (t, payload) => {
+    const ack = JSON.parse(payload.toString()) as GroupAck;
+    const parts = t.split('/');
+    waiting.get(`${ack.tx}/${parts[2]}/${parts[4]}`)?.();
+  });
+  let seq = 0;
+  const send = (targets: GroupCredential[]): Promise<number> => {
+    const tx = `b${++seq}`;
+    const t0 = performance.now();
+    const acked = targets.map(
+      (g) =>
+        new Promise<void>((resolve) => {
+          waiting.set(`${tx}/${g.compound}/${g.device}`, () => {
+            waiting.delete(`${tx}/${g.compound}/${g.device}`);
+            resolve();
+          });
+        }),
+    );
+    const now = Date.now();
+    for (const g of targets) {
+      const cmd = { v: PROTOCOL_VERSION, tx, ts: now, brightness: seq % 256, expiresAt: now + 60_000 };
+      ctl.publish(topic({ compound: g.compound, role: 'group', device: g.device }, 'set'), JSON.stringify(cmd), { qos: 1 });
+    }
+    return Promise.all(acked).then(() => performance.now() - t0);
+  };
+  const compounds = byCompound(groups);
+  return {
+    name: 'bare-aedes',
+    pid: child.pid!,
+    mqttUrl,
+    groups,
+    compounds,
+    command: (g) => send([g]),
+    compoundCommand: (c) => send(compounds.get(c) ?? []),
+    probeLatency: async () => {
+      const sub = await connectClient(mqttUrl, { clientId: 'bench-latency' });
+      const samples: number[] = [];
+      sub.on('message', (_t, payload) => {
+        const ts = (JSON.parse(payload.toString()) as { ts: number }).ts;
+        samples.push(Date.now() - ts);
+      });
+      await sub.subscribeAsync('caideng/v1/+/group/+/telemetry', { qos: 0 });
+      return { samples, stop: () => sub.endAsync() };
+    },
+    stop: async () => {
+      await ctl.endAsync();
+      await stopChild(child);
+    },
+  };
+}

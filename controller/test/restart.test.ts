@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topic, type KioskReceipt } from '@caideng/protocol';
-import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir } from './helpers.js';
+import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, waitForDevice } from './helpers.js';
 import { provisioningPath } from '../src/credentials/provisioning.js';
 
 const dataDir = tempDir();
@@ -27,6 +27,13 @@ describe('restart', () => {
     const receipt = nextMessage<KioskReceipt>(kiosk, topic(k1, 'receipt'));
     await publish(kiosk, topic(k1, 'event'), { v: 1, button: 'satisfied', ts: Date.now(), seq: 1 });
     expect((await receipt).status).toBe('stored');
+    // A group's last state is persisted and shown (offline) after the restart.
+    const g01 = { compound: 'alpha', role: 'group' as const, device: 'g01' };
+    const group = await connectDevice(first, 'alpha/group/g01');
+    const lastState = { v: 1 as const, ts: Date.now(), power: 'on' as const, brightness: 77, scene: { name: 'lotus' } };
+    await publish(group, topic(g01, 'state'), lastState, { retain: true });
+    await waitForDevice(first, 'alpha/group/g01', (s) => s.state?.brightness === 77);
+    await endClient(group);
     await endClient(kiosk);
     await first.stop();
 
@@ -45,6 +52,10 @@ describe('restart', () => {
       expect((await dup).status).toBe('duplicate');
       expect(await second.presses.count()).toBe(1);
       await endClient(again);
+      const state = (await (await fetch(`${second.httpUrl}/api/state?compound=alpha`)).json()) as { devices: Array<{ id: string; kind: string; online: boolean; state?: unknown }> };
+      const g = state.devices.find((d) => d.kind === 'group' && d.id === 'g01')!;
+      expect(g.online).toBe(false);
+      expect(g.state).toEqual(lastState);
     } finally {
       await second.stop();
     }

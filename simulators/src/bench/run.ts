@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { PROTOCOL_VERSION, topic } from '@caideng/protocol';
 import { LanternGroup } from '../lanternGroup.js';
-import { cpuTimes, median, readRssBytes, round, summary } from './stats.js';
+import { collectGarbage, cpuTimes, median, readRssBytes, round, summary } from './stats.js';
 
 const WINDOW = 8;
 import { startBareAedes, startController, type Target } from './targets.js';
@@ -61,7 +61,11 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 }
 
 async function measure(target: Target) {
-  const rssIdle = await readRssBytes(target.pid);
+  const gcThenRss = async () => {
+    await collectGarbage(await target.inspectorUrl);
+    return readRssBytes(target.pid);
+  };
+  const rssIdle = await gcThenRss();
   // --- connect -------------------------------------------------------------------------------------
   const devices = target.groups.map((g) => new LanternGroup(g, { url: target.mqttUrl, telemetryIntervalMs: 0, reconnectPeriodMs: 0, keepaliveS: 120 }));
   const connectSamples: number[] = [];
@@ -74,7 +78,7 @@ async function measure(target: Target) {
   const connectMs = performance.now() - t0;
   log(`${target.name}: ${devices.length} devices connected in ${round(connectMs)} ms`);
   await new Promise((r) => setTimeout(r, 1000)); // let retained states and availability settle before reading RSS
-  const rssConnected = await readRssBytes(target.pid);
+  const rssConnected = await gcThenRss();
 
   // --- maximum ingest, QoS 1 --------------------------------------------------------------------------
   const rates: number[] = [];
@@ -137,7 +141,7 @@ async function measure(target: Target) {
   const steadyS = (performance.now() - steadyStart) / 1000;
   await new Promise((r) => setTimeout(r, 500));
   await probe.stop();
-  const rssAfterLoad = await readRssBytes(target.pid);
+  const rssAfterLoad = await gcThenRss();
 
   await pool(devices, 200, (d) => d.stop());
   const groupsPerCompound = Math.max(...[...target.compounds.values()].map((g) => g.length));

@@ -35,3 +35,22 @@ export async function cpuTimes(pid: number): Promise<number> {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / 100;
 }
+
+/**
+ * Asks a process started with `--inspect=127.0.0.1:0` to run a full garbage collection, through the
+ * inspector protocol, so an RSS reading reflects live memory rather than garbage not yet collected.
+ */
+export async function collectGarbage(inspectorUrl: string): Promise<void> {
+  const { WebSocket } = await import('ws');
+  await new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(inspectorUrl);
+    ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+    ws.on('message', (data) => {
+      if ((JSON.parse(String(data)) as { id?: number }).id === 1) {
+        ws.close();
+        resolve();
+      }
+    });
+    ws.once('error', reject);
+  });
+}

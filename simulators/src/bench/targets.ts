@@ -26,6 +26,8 @@ export interface LatencyProbe {
 export interface Target {
   name: 'controller' | 'bare-aedes';
   pid: number;
+  /** Inspector WebSocket of the measured process, to collect garbage before reading RSS. */
+  inspectorUrl: Promise<string>;
   mqttUrl: string;
   groups: GroupCredential[];
   compounds: Map<string, GroupCredential[]>;
@@ -58,6 +60,25 @@ function byCompound(groups: GroupCredential[]): Map<string, GroupCredential[]> {
     m.set(g.compound, list);
   }
   return m;
+}
+
+/** The measured processes run with an inspector on a free port; its URL is printed on stderr. */
+const INSPECT = '--inspect=127.0.0.1:0';
+
+function inspectorUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const onData = (d: Buffer) => {
+      err += d.toString();
+      const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
+      if (m) {
+        child.stderr!.off('data', onData);
+        resolve(m[1]!);
+      }
+    };
+    child.stderr!.on('data', onData);
+    child.once('exit', () => reject(new Error('process exited before its inspector was up')));
+  });
 }
 
 function waitForLine<T>(child: ChildProcess, match: (text: string) => T | null, timeoutMs = 60_000): Promise<T> {
@@ -138,7 +159,8 @@ export async function startController(devices: number): Promise<Target> {
       log: { level: 'warn' },
     }),
   );
-  const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const inspector = inspectorUrl(child);
   const { httpUrl, mqttUrl } = await waitForLine(child, (text) => {
     const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
     const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);
@@ -168,6 +190,7 @@ export async function startController(devices: number): Promise<Target> {
   return {
     name: 'controller',
     pid: child.pid!,
+    inspectorUrl: inspector,
     mqttUrl,
     groups,
     compounds: byCompound(groups),
@@ -201,7 +224,8 @@ export async function startController(devices: number): Promise<Target> {
 }
 
 export async function startBareAedes(devices: number): Promise<Target> {
-  const child = spawn(process.execPath, [...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const inspector = inspectorUrl(child);
   const port = await waitForLine(child, (text) => {
     const m = /\{"port":(\d+)\}/.exec(text);
     return m ? Number(m[1]) : null;
@@ -250,6 +274,7 @@ export async function startBareAedes(devices: number): Promise<Target> {
   return {
     name: 'bare-aedes',
     pid: child.pid!,
+    inspectorUrl: inspector,
     mqttUrl,
     groups,
     compounds,

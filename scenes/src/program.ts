@@ -63,8 +63,7 @@ export class Program {
   private paint(fx: EffectInstance, t: number, out: Float32Array): void {
     for (const strand of this.layout.strands) {
       fx.frame(t, strand.index, strand.length);
-      const base = strand.pointStart * 3;
-      for (let i = 0, o = base; i < strand.length; i++, o += 3) fx.pixel(i, out, o);
+      fx.fill(out, strand.pointStart * 3, strand.length);
     }
   }
 }
@@ -83,27 +82,46 @@ function buildMask(layer: Layer, layout: Layout): Uint8Array | null {
 
 /** One loop per blend mode, chosen once per layer and frame, so the inner loop has no switch. */
 function blendInto(acc: Float32Array, src: Float32Array, layer: CompiledLayer): void {
-  const a = layer.opacity;
   const mask = layer.mask;
-  const n = acc.length;
-  switch (layer.blend) {
+  if (!mask) {
+    blendRange(acc, src, layer.blend, layer.opacity, 0, acc.length);
+    return;
+  }
+  // Masked: blend each run of selected points.
+  let p = 0;
+  while (p < mask.length) {
+    while (p < mask.length && !mask[p]) p++;
+    const start = p;
+    while (p < mask.length && mask[p]) p++;
+    if (p > start) blendRange(acc, src, layer.blend, layer.opacity, start * 3, p * 3);
+  }
+}
+
+function blendRange(acc: Float32Array, src: Float32Array, mode: BlendMode, a: number, from: number, to: number): void {
+  switch (mode) {
     case 'normal':
-      for (let i = 0; i < n; i++) if (!mask || mask[(i / 3) | 0]) acc[i] = acc[i]! + (src[i]! - acc[i]!) * a;
+      for (let i = from; i < to; i++) acc[i] = acc[i]! + (src[i]! - acc[i]!) * a;
       break;
     case 'add':
-      for (let i = 0; i < n; i++) if (!mask || mask[(i / 3) | 0]) acc[i] = Math.min(1, acc[i]! + src[i]! * a);
+      for (let i = from; i < to; i++) acc[i] = Math.min(1, acc[i]! + src[i]! * a);
       break;
     case 'screen':
-      for (let i = 0; i < n; i++) if (!mask || mask[(i / 3) | 0]) acc[i] = 1 - (1 - acc[i]!) * (1 - src[i]! * a);
+      for (let i = from; i < to; i++) acc[i] = 1 - (1 - acc[i]!) * (1 - src[i]! * a);
       break;
     case 'multiply':
-      for (let i = 0; i < n; i++) if (!mask || mask[(i / 3) | 0]) acc[i] = acc[i]! * (1 - a + a * src[i]!);
+      for (let i = from; i < to; i++) acc[i] = acc[i]! * (1 - a + a * src[i]!);
       break;
     case 'lighten':
-      for (let i = 0; i < n; i++) if (!mask || mask[(i / 3) | 0]) { const d = src[i]! - acc[i]!; if (d > 0) acc[i] = acc[i]! + d * a; }
+      for (let i = from; i < to; i++) {
+        const d = src[i]! - acc[i]!;
+        if (d > 0) acc[i] = acc[i]! + d * a;
+      }
       break;
     case 'darken':
-      for (let i = 0; i < n; i++) if (!mask || mask[(i / 3) | 0]) { const d = src[i]! - acc[i]!; if (d < 0) acc[i] = acc[i]! + d * a; }
+      for (let i = from; i < to; i++) {
+        const d = src[i]! - acc[i]!;
+        if (d < 0) acc[i] = acc[i]! + d * a;
+      }
       break;
   }
 }

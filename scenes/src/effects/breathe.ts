@@ -1,5 +1,5 @@
 import { parseColor } from '../color.js';
-import { TAU, along, color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
+import { TAU, along, cosTurns, color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
 
 const schema = effectSchema(
   {
@@ -31,8 +31,11 @@ export const breathe = defineEffect({
         n = length;
         level = p.min + span * (0.5 - 0.5 * Math.cos(TAU * phase));
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
-        const l = p.stagger === 0 ? level : p.min + span * (0.5 - 0.5 * Math.cos(TAU * (phase - p.stagger * along(i, n))));
+        const l = p.stagger === 0 ? level : p.min + span * (0.5 - 0.5 * cosTurns(phase - p.stagger * along(i, n)));
         out[o] = c[0] * l;
         out[o + 1] = c[1] * l;
         out[o + 2] = c[2] * l;

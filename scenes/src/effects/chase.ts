@@ -28,6 +28,9 @@ export const chase = defineEffect({
       frame(t) {
         offset = (p.speed * t) / 1000;
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         let x = (i - offset) / p.spacing;
         x = (x - Math.floor(x)) * p.spacing; // distance past the last dot centre, in [0, spacing)

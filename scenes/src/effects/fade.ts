@@ -29,6 +29,9 @@ export const fade = defineEffect({
         const k = p.durationMs > 0 ? ease((t - p.delayMs) / p.durationMs) : t >= p.delayMs ? 1 : 0;
         mixInto(a, b, k, mix, 0);
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(_i, out, o) {
         out[o] = mix[0]!;
         out[o + 1] = mix[1]!;

@@ -32,6 +32,9 @@ export const gradient = defineEffect({
         offset = (t * p.scroll) / 1000 + p.sway * Math.sin((TAU * t) / p.swayPeriodMs);
         n = length;
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         samplePalette(table, p.spread * along(i, n) - offset, out, o);
       },

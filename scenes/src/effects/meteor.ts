@@ -62,6 +62,9 @@ export const meteor = defineEffect({
           count++;
         }
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         const x = reverse ? n - 1 - i : i;
         let best = 0;

@@ -26,6 +26,9 @@ export const rainbow = defineEffect({
         base = (t * p.speed) / 1000;
         n = length;
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         hsvInto(base + p.spread * along(i, n), p.saturation, p.value, out, o);
       },

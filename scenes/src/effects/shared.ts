@@ -18,3 +18,18 @@ export function smooth(x: number): number {
 export function along(i: number, n: number): number {
   return n > 0 ? i / n : 0;
 }
+
+const COS_STEPS = 2048;
+const COS_TABLE = new Float64Array(COS_STEPS + 1);
+for (let i = 0; i <= COS_STEPS; i++) COS_TABLE[i] = Math.cos((2 * Math.PI * i) / COS_STEPS);
+
+/**
+ * cos(2π·turns) from a table with linear interpolation (error < 1.2e-6): several times cheaper than
+ * Math.cos in per-pixel loops, and the same on every engine.
+ */
+export function cosTurns(turns: number): number {
+  const x = (turns - Math.floor(turns)) * COS_STEPS;
+  const i = x | 0;
+  const a = COS_TABLE[i]!;
+  return a + (COS_TABLE[i + 1]! - a) * (x - i);
+}

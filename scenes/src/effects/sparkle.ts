@@ -24,7 +24,8 @@ export const sparkle = defineEffect({
     const bg = parseColor(p.background);
     const slotMs = 1000 / p.rate;
     // Slots further back than 5 decay times contribute under 1 %; never look back more than 8.
-    const lookBack = Math.min(8, Math.ceil((5 * p.decayMs) / slotMs));
+    const horizon = 5 * p.decayMs;
+    const lookBack = Math.min(8, Math.ceil(horizon / slotMs));
     const seed = ctx.seed;
     let t = 0;
     let strand = 0;
@@ -35,11 +36,14 @@ export const sparkle = defineEffect({
         strand = s;
         slot = Math.floor(t / slotMs);
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         let k = 0;
         for (let j = slot; j >= slot - lookBack; j--) {
           const at = (j + hashUnit(seed, strand, i, j)) * slotMs;
-          if (at <= t) {
+          if (at <= t && t - at < horizon) {
             const b = Math.exp((at - t) / p.decayMs);
             if (b > k) k = b;
           }

@@ -10,6 +10,9 @@ export const steady = defineEffect({
     const c = parseColor(p.color ?? 'warm-white');
     return {
       frame() {},
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(_i, out, o) {
         out[o] = c[0];
         out[o + 1] = c[1];

@@ -25,6 +25,9 @@ export const MAX_TIMELINE_DEPTH = 3;
 
 const BLACK: EffectInstance = {
   frame() {},
+  fill(out, o, n) {
+    out.fill(0, o, o + 3 * n);
+  },
   pixel(_i, out, o) {
     out[o] = 0;
     out[o + 1] = 0;
@@ -89,6 +92,9 @@ export const timeline = defineEffect({
           prev = pc ? pc.fx : BLACK;
           if (pc) pc.fx.frame(pc === last && idx === 0 ? tt + loop - last.at : tt - pc.at, s, length);
         }
+      },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
       },
       pixel(i, out, o) {
         cur.pixel(i, out, o);

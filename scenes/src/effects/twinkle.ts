@@ -2,7 +2,7 @@ import { parseColor } from '../color.js';
 import { paletteTable, resolvePalette, samplePalette } from '../palettes.js';
 import { hash32, hashUnit } from '../random.js';
 import Type from 'typebox';
-import { color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
+import { color, cosTurns, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
 
 const schema = effectSchema(
   {
@@ -41,6 +41,9 @@ export const twinkle = defineEffect({
         t = tMs;
         strand = s;
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         const h = hash32(seed, strand, i);
         const period = p.periodMs * (0.6 + 0.8 * ((h & 0xffff) / 65536));
@@ -48,8 +51,13 @@ export const twinkle = defineEffect({
         const cycle = Math.floor(x);
         let k = 0;
         if (hashUnit(seed, strand, i, cycle) < p.density) {
-          const s = Math.sin(Math.PI * (x - cycle));
-          k = s * s;
+          k = 0.5 - 0.5 * cosTurns(x - cycle); // sin²(π·phase)
+        }
+        if (k === 0) {
+          out[o] = bg[0];
+          out[o + 1] = bg[1];
+          out[o + 2] = bg[2];
+          return;
         }
         let c0 = fg[0], c1 = fg[1], c2 = fg[2];
         if (pal) {

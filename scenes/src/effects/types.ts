@@ -4,6 +4,8 @@
  *
  *   frame(t, strand, length)   once per frame and strand: positions, phases, mixes
  *   pixel(i, out, o)           once per pixel: writes r, g, b in [0, 1] to out[o..o+2]
+ *   fill(out, o, n)            pixels 0..n-1 to out[o..]: the same loop in every effect, written
+ *                              out in each so its call to pixel stays monomorphic and inlinable
  *
  * Instances are created once per scene and layout (create), with their parameters already checked.
  */
@@ -12,6 +14,7 @@ import type { Static, TObject } from 'typebox';
 export interface EffectInstance {
   frame(tMs: number, strand: number, length: number): void;
   pixel(i: number, out: Float32Array, o: number): void;
+  fill(out: Float32Array, o: number, n: number): void;
 }
 
 /** An effect as it appears in scene JSON: `{ "type": "chase", ...params }`. */

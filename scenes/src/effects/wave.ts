@@ -1,5 +1,5 @@
 import { parseColor } from '../color.js';
-import { TAU, choice, color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
+import { choice, cosTurns, color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
 
 const schema = effectSchema(
   {
@@ -24,6 +24,8 @@ export const wave = defineEffect({
     const fg = parseColor(p.color);
     const bg = parseColor(p.background);
     const centered = p.origin === 'center';
+    // Whole sharpness (the usual case) by repeated multiplication: Math.pow per pixel is slow.
+    const whole = Number.isInteger(p.sharpness) ? p.sharpness : 0;
     let shift = 0;
     let mid = 0;
     return {
@@ -31,10 +33,16 @@ export const wave = defineEffect({
         shift = (p.speed * t) / 1000;
         mid = (length - 1) / 2;
       },
+      fill(out, o, n) {
+        for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
+      },
       pixel(i, out, o) {
         const x = centered ? Math.abs(i - mid) : i;
-        let k = 0.5 + 0.5 * Math.cos((TAU * (x - shift)) / p.wavelength);
-        if (p.sharpness !== 1) k = Math.pow(k, p.sharpness);
+        let k = 0.5 + 0.5 * cosTurns((x - shift) / p.wavelength);
+        if (whole > 1) {
+          const base = k;
+          for (let j = 1; j < whole; j++) k *= base;
+        } else if (whole === 0) k = Math.pow(k, p.sharpness);
         out[o] = bg[0] + (fg[0] - bg[0]) * k;
         out[o + 1] = bg[1] + (fg[1] - bg[1]) * k;
         out[o + 2] = bg[2] + (fg[2] - bg[2]) * k;

@@ -1,5 +1,5 @@
 import type { CompoundInfo, County } from '../data/county';
-import { deviceKey, type CompoundSummary, type DeviceStatus } from '../data/live';
+import { deviceKey, groupCondition, type CompoundSummary, type DeviceStatus } from '../data/live';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
 import { GroupTile } from './groupTile';
@@ -15,6 +15,10 @@ export function CompoundCard(props: {
   const i = useI18n();
   const faults = summary?.faults ?? 0;
   const allDark = summary !== undefined && summary.groups > 0 && summary.groupsOnline === 0;
+  const groups = compound.groups.map((g) => ({ group: g, status: devices.get(deviceKey(compound.id, 'group', g.id)) }));
+  // In words, only what needs a person: faults by name, and the scenes playing now.
+  const faulty = groups.filter((x) => groupCondition(x.status) === 'fault');
+  const scenes = [...new Set(groups.flatMap((x) => (groupCondition(x.status) === 'online' && x.status?.state?.power === 'on' && x.status.state.scene ? [x.status.state.scene.name] : [])))];
   return (
     <article class={`card${faults > 0 ? ' card--fault' : ''}${allDark ? ' card--dark' : ''}`} data-compound={compound.id}>
       <header class="card__head">
@@ -34,13 +38,30 @@ export function CompoundCard(props: {
         <Stat name="watts" label={i.t('kpi.watts')} value={i.watts(summary?.watts ?? 0)} />
       </dl>
       <ul class="tiles">
-        {compound.groups.map((g) => (
-          <GroupTile key={g.id} compound={compound.id} group={g} status={devices.get(deviceKey(compound.id, 'group', g.id))} />
+        {groups.map(({ group, status }) => (
+          <GroupTile key={group.id} compound={compound.id} group={group} status={status} />
         ))}
       </ul>
+      {(faulty.length > 0 || scenes.length > 0) && (
+        <ul class="card__notes">
+          {faulty.slice(0, MAX_NOTES).map(({ group, status }) => (
+            <li key={group.id} class="card__note card__note--fault" data-fault={`${compound.id}/group/${group.id}`}>
+              {i.t('compound.faultNote', { group: i.name(group), faults: i.list((status?.faults ?? []).map((f) => i.t(`fault.${f}`))) })}
+            </li>
+          ))}
+          {faulty.length > MAX_NOTES && <li class="card__note card__note--fault">{i.t('compound.moreFaults', { n: faulty.length - MAX_NOTES })}</li>}
+          {scenes.length > 0 && (
+            <li class="card__note" data-scenes>
+              {i.t('compound.playing', { scenes: i.list(scenes.slice(0, MAX_NOTES)) + (scenes.length > MAX_NOTES ? '…' : '') })}
+            </li>
+          )}
+        </ul>
+      )}
     </article>
   );
 }
+
+const MAX_NOTES = 3;
 
 function Stat({ name, label, value, alert }: { name: string; label: string; value: string; alert?: boolean }) {
   return (

@@ -33,6 +33,10 @@ export const en: Record<MessageKey, string> = {
 
   'county.compounds': 'Compounds',
   'compound.open': 'Open {name}',
+  'compound.playing': 'Playing: {scenes}',
+  'compound.moreFaults': '{n} more groups in fault',
+  'list.sep': ', ',
+  'compound.faultNote': '{group}: {faults}',
   'compound.back': '← County overview',
   'compound.groups': 'Lantern groups',
   'compound.kiosks': 'Kiosks',

@@ -48,6 +48,8 @@ export interface I18n {
   t(key: MessageKey, params?: Record<string, string | number>): string;
   /** Display name of a registry node in the current language. */
   name(node: NamedNode | undefined, fallback?: string): string;
+  /** Joins items with the language's list separator (、 in Chinese). */
+  list(items: readonly string[]): string;
   watts(w: number | undefined): string;
   percent(brightness: number): string;
   time(ms: number | undefined): string;
@@ -82,6 +84,9 @@ export function i18nFor(l: Locale): I18n {
     name(node, fallback = '') {
       if (!node) return fallback;
       return (l === 'en' && node.nameEn) || node.name;
+    },
+    list(items) {
+      return items.join(dict['list.sep']);
     },
     watts(w) {
       if (w === undefined) return '–';

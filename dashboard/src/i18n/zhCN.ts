@@ -31,6 +31,10 @@ export const zhCN = {
 
   'county.compounds': '各小区',
   'compound.open': '查看{name}详情',
+  'compound.playing': '正在播放：{scenes}',
+  'compound.moreFaults': '另有 {n} 个灯组故障',
+  'list.sep': '、',
+  'compound.faultNote': '{group}：{faults}',
   'compound.back': '← 全县总览',
   'compound.groups': '灯组',
   'compound.kiosks': '反馈亭',

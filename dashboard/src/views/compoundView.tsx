@@ -86,14 +86,16 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
                         <StatusBadge condition={condition} />
                       </td>
                       <td>{s?.state?.scene?.name ?? <span class="muted">{i.t('group.noScene')}</span>}</td>
-                      <td class="num">{s?.state ? i.percent(s.state.brightness) : '–'}</td>
+                      <td class="num">
+                        {!s?.state ? '–' : s.state.power === 'off' ? <span class="muted">{i.t('status.off')}</span> : i.percent(s.state.brightness)}
+                      </td>
                       <td class="num">
                         {i.watts(s?.watts)}
                         <span class="muted small"> / {i.t('group.rated', { watts: i.watts(g.ratedWatts) })}</span>
                       </td>
                       <td>
                         {s?.faults && s.faults.length > 0 ? (
-                          <span class="fault-text">{s.faults.map((f) => i.t(`fault.${f}`)).join('、')}</span>
+                          <span class="fault-text">{i.list(s.faults.map((f) => i.t(`fault.${f}`)))}</span>
                         ) : (
                           <span class="muted">{i.t('group.noFaults')}</span>
                         )}

@@ -19,6 +19,7 @@ import { KioskPresses } from './features/kiosk.js';
 import { Requests } from './features/requests.js';
 import { Rejections } from './features/rejections.js';
 import { Realtime } from './realtime/realtime.js';
+import { SceneLibrary } from './features/sceneLibrary.js';
 import { createHttp, registerRoutes } from './http/server.js';
 import type { Feature, FeatureContext } from './features/feature.js';
 
@@ -38,6 +39,7 @@ export interface ControllerHandle {
   telemetry: TelemetryStore;
   rejections: Rejections;
   realtime: Realtime;
+  scenes: SceneLibrary;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -63,14 +65,15 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const broker = new Broker(config.mqtt, log.child({ module: 'broker' }), bus, credentials, registry);
   const state = new DeviceState(ctx, registry, broker);
   const telemetry = new TelemetryStore(ctx);
-  const commands = new Commands(ctx, registry, broker);
+  const scenes = new SceneLibrary(ctx);
+  const commands = new Commands(ctx, registry, broker, scenes);
   const presses = new KioskPresses(ctx, broker);
-  const requests = new Requests(ctx, broker);
+  const requests = new Requests(ctx, broker, scenes);
   const rejections = new Rejections(ctx);
   const realtime = new Realtime(ctx, http.server, registry, state, presses);
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
-  const features: Feature[] = [registry, credentials, state, telemetry, commands, presses, requests, rejections, realtime];
+  const features: Feature[] = [registry, credentials, state, telemetry, scenes, commands, presses, requests, rejections, realtime];
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
@@ -102,6 +105,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
       telemetry,
       presses,
       realtime,
+      scenes,
     });
     await broker.start(http.server);
     brokerStarted = true;
@@ -135,6 +139,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     telemetry,
     rejections,
     realtime,
+    scenes,
     httpUrl,
     mqttUrl,
     wsUrl,

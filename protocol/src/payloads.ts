@@ -154,7 +154,7 @@ export type KioskReceipt = Type.Static<typeof KioskReceipt>;
 // ---------------------------------------------------------------------------------------------
 // Request / response between a device and the controller
 
-export const REQUEST_METHODS = ['time.sync', 'ping'] as const;
+export const REQUEST_METHODS = ['time.sync', 'ping', 'scene.get'] as const;
 export type RequestMethod = (typeof REQUEST_METHODS)[number];
 
 /** `…/{role}/{id}/req` */

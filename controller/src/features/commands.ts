@@ -8,6 +8,7 @@ import { CaidengError, PROTOCOL_VERSION, type GroupCommand, type SceneRef } from
 import { Feature, type FeatureContext } from './feature.js';
 import type { Registry } from './registry.js';
 import type { Broker } from '../broker/broker.js';
+import type { SceneLibrary } from './sceneLibrary.js';
 import type { CommandDeliveryTable } from '../store/schema.js';
 
 export interface CommandRequest {
@@ -60,6 +61,7 @@ export class Commands extends Feature {
     ctx: FeatureContext,
     private readonly registry: Registry,
     private readonly broker: Broker,
+    private readonly scenes: SceneLibrary,
   ) {
     super(ctx, 'commands');
   }
@@ -105,6 +107,7 @@ export class Commands extends Feature {
     for (const g of targets) {
       if (!this.registry.group(compound, g)) throw new CaidengError('CAIDENG_ERR_GROUP_NOT_FOUND', [g, compound]);
     }
+    if (request.scene) await this.scenes.check(request.scene, request.startAt);
     const id = randomUUID();
     const now = Date.now();
     const command: GroupCommand = {

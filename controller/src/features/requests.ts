@@ -5,6 +5,8 @@
 import { PROTOCOL_VERSION, type DeviceAddress, type DeviceRequest, type RequestMethod } from '@caideng/protocol';
 import { Feature, type FeatureContext } from './feature.js';
 import type { Broker } from '../broker/broker.js';
+import type { SceneLibrary } from './sceneLibrary.js';
+import { CaidengError } from '@caideng/protocol';
 
 type Handler = (address: DeviceAddress, request: DeviceRequest, receivedAt: number) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
@@ -12,11 +14,18 @@ export class Requests extends Feature {
   private readonly handlers: Record<RequestMethod, Handler> = {
     'time.sync': (_a, request, receivedAt) => ({ deviceTs: request.ts, controllerTs: receivedAt }),
     ping: () => ({ pong: true }),
+    'scene.get': async (_a, request) => {
+      const name = request.params?.name;
+      if (typeof name !== 'string') throw new CaidengError('CAIDENG_ERR_VALIDATION', ["params.name must be a scene name"]);
+      const { summary, scene } = await this.scenes.get(name);
+      return { name, revision: summary.revision ?? 0, scene };
+    },
   };
 
   constructor(
     ctx: FeatureContext,
     private readonly broker: Broker,
+    private readonly scenes: SceneLibrary,
   ) {
     super(ctx, 'requests');
   }
@@ -27,14 +36,14 @@ export class Requests extends Feature {
         const data = await this.handlers[request.method](address, request, receivedAt);
         await this.broker.publish(address, 'res', { v: PROTOCOL_VERSION, tx: request.tx, ts: Date.now(), status: 'ok', data });
       } catch (err) {
-        this.log.warn({ err, method: request.method }, 'request failed');
+        if (!(err instanceof CaidengError)) this.log.warn({ err, method: request.method }, 'request failed');
         await this.broker.publish(address, 'res', {
           v: PROTOCOL_VERSION,
           tx: request.tx,
           ts: Date.now(),
           status: 'error',
-          code: 'CAIDENG_ERR_INTERNAL',
-          error: (err as Error).message,
+          code: err instanceof CaidengError ? err.code : 'CAIDENG_ERR_INTERNAL',
+          error: err instanceof CaidengError ? err.message : 'internal error',
         });
       }
     });

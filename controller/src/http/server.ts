@@ -13,6 +13,7 @@ import type { Services } from './services.js';
 import healthRoutes from './routes/health.js';
 import countyRoutes from './routes/county.js';
 import commandRoutes from './routes/commands.js';
+import sceneRoutes from './routes/scenes.js';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
 
@@ -35,6 +36,7 @@ export async function registerRoutes(app: FastifyInstance, services: Services): 
   await app.register(healthRoutes);
   await app.register(countyRoutes);
   await app.register(commandRoutes);
+  await app.register(sceneRoutes);
   if (existsSync(DASHBOARD_DIR)) {
     await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: ['index.html'], wildcard: true });
   } else {

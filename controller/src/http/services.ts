@@ -7,6 +7,7 @@ import type { Registry } from '../features/registry.js';
 import type { Rejections } from '../features/rejections.js';
 import type { TelemetryStore } from '../features/telemetry.js';
 import type { Realtime } from '../realtime/realtime.js';
+import type { SceneLibrary } from '../features/sceneLibrary.js';
 
 /** The infrastructure routes may use; shared through `app.caideng`. */
 export interface Services {
@@ -21,6 +22,7 @@ export interface Services {
   telemetry: TelemetryStore;
   presses: KioskPresses;
   realtime: Realtime;
+  scenes: SceneLibrary;
 }
 
 declare module 'fastify' {

@@ -127,8 +127,25 @@ const m0001: Migration = {
   },
 };
 
+/** User scenes (the built-in catalog lives in the scenes library, not in the store). */
+const m0002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('scenes')
+      .addColumn('name', 'varchar(48)', (c) => c.primaryKey())
+      .addColumn('title_zh', 'varchar(64)')
+      .addColumn('title_en', 'varchar(64)')
+      .addColumn('body_json', 'text', (c) => c.notNull())
+      .addColumn('revision', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_scenes': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

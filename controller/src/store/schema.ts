@@ -124,4 +124,15 @@ export interface Database {
   kiosk_presses: KioskPressTable;
   rejections: RejectionTable;
   secrets: SecretTable;
+  scenes: SceneTable;
+}
+
+export interface SceneTable {
+  name: string;
+  title_zh: string | null;
+  title_en: string | null;
+  body_json: string;
+  revision: number;
+  created_at: number;
+  updated_at: number;
 }

@@ -3,7 +3,7 @@
  * need the operator token. `?wait=ms` answers once every group has acked (or the wait is over), with
  * each delivery's outcome; without it the answer is 202 with a URL to follow.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CaidengError } from '@caideng/protocol';
 import {
   CommandParams,
@@ -14,13 +14,10 @@ import {
   WaitQuery,
 } from '../schemas.js';
 import type { CommandRequest } from '../../features/commands.js';
+import { requireOperator } from '../auth.js';
 
 export default async function commandRoutes(app: FastifyInstance): Promise<void> {
-  const requireOperator = async (req: FastifyRequest) => {
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!app.caideng.credentials.verifyOperator(token)) throw new CaidengError('CAIDENG_ERR_UNAUTHORIZED');
-  };
+  const guard = requireOperator(app);
 
   const issue = async (compound: string, request: CommandRequest, wait: string | undefined, reply: FastifyReply) => {
     const { commands } = app.caideng;
@@ -36,13 +33,13 @@ export default async function commandRoutes(app: FastifyInstance): Promise<void>
 
   app.post<{ Params: CompoundParams; Body: CompoundCommandBody; Querystring: WaitQuery }>(
     '/api/compounds/:compound/commands',
-    { schema: { params: CompoundParams, body: CompoundCommandBody, querystring: WaitQuery }, preHandler: requireOperator },
+    { schema: { params: CompoundParams, body: CompoundCommandBody, querystring: WaitQuery }, preHandler: guard },
     async (req, reply) => issue(req.params.compound, req.body as CommandRequest, req.query.wait, reply),
   );
 
   app.post<{ Params: GroupParams; Body: GroupCommandBody; Querystring: WaitQuery }>(
     '/api/compounds/:compound/groups/:group/commands',
-    { schema: { params: GroupParams, body: GroupCommandBody, querystring: WaitQuery }, preHandler: requireOperator },
+    { schema: { params: GroupParams, body: GroupCommandBody, querystring: WaitQuery }, preHandler: guard },
     async (req, reply) => issue(req.params.compound, { ...(req.body as CommandRequest), groups: [req.params.group] }, req.query.wait, reply),
   );
 

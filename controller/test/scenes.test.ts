@@ -1,0 +1,123 @@
+/**
+ * The scene library over HTTP: built-ins read-only but copyable, user scenes validated and stored,
+ * commands checked against both, and user scenes served to devices with `scene.get`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { decodePayload, topic, type DeviceResponse } from '@caideng/protocol';
+import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, type TestController } from './helpers.js';
+
+let ctl: TestController;
+let group: MqttClient;
+const g01 = { compound: 'alpha', role: 'group' as const, device: 'g01' };
+
+async function call(method: string, path: string, body?: unknown, token: string | null = ctl.operatorToken()) {
+  const res = await fetch(`${ctl.httpUrl}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+const evening = {
+  name: 'evening-red',
+  title: { zh: '傍晚红', en: 'Evening red' },
+  layers: [{ effect: { type: 'steady', color: 'china-red' } }],
+};
+
+beforeAll(async () => {
+  ctl = await startTestController();
+  group = await connectDevice(ctl, 'alpha/group/g01');
+  await subscribe(group, topic(g01, 'set'));
+  await subscribe(group, topic(g01, 'res'));
+  group.on('message', (t, p) => {
+    if (t !== topic(g01, 'set')) return;
+    const cmd = decodePayload('set', p);
+    if (cmd.ok) void publish(group, topic(g01, 'ack'), { v: 1, tx: cmd.value.tx, ts: Date.now(), status: 'ok' });
+  });
+});
+afterAll(async () => {
+  await endClient(group, true);
+  await ctl.dispose();
+});
+
+describe('scene library', () => {
+  it('lists the built-in lantern catalog with Chinese and English titles and parameter ranges', async () => {
+    const { status, body } = await call('GET', '/api/scenes');
+    expect(status).toBe(200);
+    const names = body.filter((s: { builtin: boolean }) => s.builtin).map((s: { name: string }) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['ox-lantern', 'carp', 'lotus', 'wheat-ear', 'sky-full-of-stars', 'meteor-shower', 'warm-white', 'red-and-gold', 'quiet-hours', 'zodiac-lantern']));
+    const carp = body.find((s: { name: string }) => s.name === 'carp');
+    expect(carp.title).toEqual({ zh: '鲤鱼灯', en: expect.any(String) });
+    expect(carp.params.speed).toMatchObject({ type: 'number', min: expect.any(Number), max: expect.any(Number) });
+    const one = await call('GET', '/api/scenes/lotus');
+    expect(one.body.scene.layers.length).toBeGreaterThan(0);
+  });
+
+  it('stores, updates and deletes a user scene; built-ins are read-only', async () => {
+    const created = await call('POST', '/api/scenes', evening);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'evening-red', builtin: false, revision: 1 });
+    expect((await call('POST', '/api/scenes', evening)).body.code).toBe('CAIDENG_ERR_SCENE_EXISTS');
+    const updated = await call('PUT', '/api/scenes/evening-red', { ...evening, speed: 2 });
+    expect(updated.body.revision).toBe(2);
+    expect((await call('GET', '/api/scenes/evening-red')).body.scene.speed).toBe(2);
+    for (const [method, body] of [['PUT', evening], ['DELETE', undefined]] as const) {
+      const r = await call(method, '/api/scenes/carp', body);
+      expect(r.status).toBe(403);
+      expect(r.body.code).toBe('CAIDENG_ERR_SCENE_READ_ONLY');
+    }
+    expect((await call('POST', '/api/scenes', { ...evening, name: 'carp' })).status).toBe(409);
+    expect((await call('POST', '/api/scenes', { ...evening, name: 'other' }, null)).status).toBe(401);
+  });
+
+  it('rejects an invalid scene with every error and its JSON path', async () => {
+    const bad = await call('POST', '/api/scenes', {
+      name: 'Bad Name',
+      brightness: 3,
+      layers: [{ effect: { type: 'steady', color: 'not-a-colour' } }, { effect: { type: 'no-such-effect' } }],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('CAIDENG_ERR_SCENE_INVALID');
+    const paths = bad.body.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['/name', '/brightness']));
+    expect(paths.some((p: string) => p.startsWith('/layers/0/effect'))).toBe(true);
+    expect(paths.some((p: string) => p.startsWith('/layers/1/effect'))).toBe(true);
+  });
+
+  it('copies a built-in with parameters into an editable scene', async () => {
+    const copy = await call('POST', '/api/scenes/lotus/copy', { name: 'slow-lotus', params: { speed: 0.5 }, title: { zh: '慢荷花' } });
+    expect(copy.status).toBe(201);
+    const got = await call('GET', '/api/scenes/slow-lotus');
+    expect(got.body).toMatchObject({ builtin: false, title: { zh: '慢荷花' } });
+    expect((await call('POST', '/api/scenes/lotus/copy', { name: 'x', params: { petals: 3 } })).body.code).toBe('CAIDENG_ERR_SCENE_INVALID');
+    expect((await call('DELETE', '/api/scenes/slow-lotus')).status).toBe(204);
+    expect((await call('GET', '/api/scenes/slow-lotus')).body.code).toBe('CAIDENG_ERR_SCENE_NOT_FOUND');
+  });
+});
+
+describe('playing scenes', () => {
+  it('checks the scene and its parameters before a command reaches the bus', async () => {
+    const unknown = await call('POST', '/api/compounds/alpha/groups/g01/commands', { scene: { name: 'dragon-dance' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('CAIDENG_ERR_SCENE_NOT_FOUND');
+    const badParams = await call('POST', '/api/compounds/alpha/groups/g01/commands', { scene: { name: 'carp', params: { speed: 99, fins: 2 } } });
+    expect(badParams.status).toBe(400);
+    expect(badParams.body.code).toBe('CAIDENG_ERR_SCENE_INVALID');
+    expect(badParams.body.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['/params/speed', '/params/fins']));
+    const ok = await call('POST', '/api/compounds/alpha/groups/g01/commands?wait=5000', { scene: { name: 'evening-red', params: { speed: 1.5 } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.deliveries[0].status).toBe('ok');
+  });
+
+  it('serves a stored scene to a device with scene.get, and says when a scene does not exist', async () => {
+    const found = nextMessage<DeviceResponse>(group, topic(g01, 'res'), (r) => r.tx === 'sg-1');
+    await publish(group, topic(g01, 'req'), { v: 1, tx: 'sg-1', ts: Date.now(), method: 'scene.get', params: { name: 'evening-red' } });
+    const res = await found;
+    expect(res).toMatchObject({ status: 'ok', data: { name: 'evening-red', revision: 2, scene: { layers: evening.layers } } });
+    const missing = nextMessage<DeviceResponse>(group, topic(g01, 'res'), (r) => r.tx === 'sg-2');
+    await publish(group, topic(g01, 'req'), { v: 1, tx: 'sg-2', ts: Date.now(), method: 'scene.get', params: { name: 'nothing' } });
+    expect(await missing).toMatchObject({ status: 'error', code: 'CAIDENG_ERR_SCENE_NOT_FOUND' });
+  });
+});

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import type { CompoundSummary } from '@caideng/protocol';
+import type { CompoundSummary, DeviceStatus } from '@caideng/protocol';
 import { readProvisioning } from '@caideng/controller';
 
 const run = promisify(execFile);
@@ -84,6 +84,25 @@ describe('npm start', () => {
       expect(c.kiosks).toBe(2);
     }
     expect(Date.now() - startedAt).toBeLessThan(20_000);
+  });
+
+  it('lights the demo county: each group plays its lantern scene', async () => {
+    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const lit = await new Promise<DeviceStatus>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no group started its scene')), 15_000);
+      const check = (list: DeviceStatus[]) => {
+        const g = list.find((d) => d.compound === 'xinghe-jiayuan' && d.id === 'g01' && d.state?.scene?.name === 'ox-lantern');
+        if (g) {
+          clearTimeout(timer);
+          resolve(g);
+        }
+      };
+      socket.on('snapshot', ({ devices }) => check(devices));
+      socket.on('devices', ({ changes }) => check(changes));
+      socket.on('connect', () => socket.emit('subscribe', ['xinghe-jiayuan']));
+    });
+    socket.close();
+    expect(lit.state).toMatchObject({ power: 'on', brightness: 220 });
   });
 
   it("lets mosquitto_sub with a compound's credentials read its retained state, and refuses another compound", async () => {

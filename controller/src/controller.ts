@@ -77,6 +77,8 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
+    // Live push first: open socket.io connections would otherwise hold the HTTP server open.
+    await realtime.stop().catch((err: unknown) => log.error({ err }, 'realtime failed to stop'));
     await http.close().catch(() => undefined);
     if (brokerStarted) await broker.stop();
     for (const f of started.reverse()) {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
+import type { ControllerHandle } from './controller.js';
 import { provisioningPath } from './credentials/provisioning.js';
 
 const SIMULATOR_CLI = fileURLToPath(new URL('../../simulators/dist/cli.js', import.meta.url));
@@ -72,4 +73,34 @@ export function startSimulation(config: Config, mqttUrl: string, log: Logger): S
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
+}
+
+/** The scene each lantern type of the demo registry plays when the demo county lights up. */
+const DEMO_SCENES: Record<string, string> = {
+  ox: 'ox-lantern',
+  carp: 'carp',
+  lotus: 'lotus',
+  'wheat-ear': 'wheat-ear',
+  'sky-full-of-stars': 'sky-full-of-stars',
+  'meteor-shower': 'meteor-shower',
+  'red-lantern': 'red-and-gold',
+  'gate-arch': 'red-and-gold',
+};
+
+/** Lights the demo county: every compound plays its lanterns' scenes, started together one second from now. */
+export async function lightDemoCounty(controller: ControllerHandle): Promise<number> {
+  const startAt = Date.now() + 1000;
+  let sent = 0;
+  for (const compound of controller.registry.county.compounds) {
+    const byScene = new Map<string, string[]>();
+    for (const g of compound.groups) {
+      const scene = DEMO_SCENES[g.lantern ?? ''] ?? 'warm-white';
+      byScene.set(scene, [...(byScene.get(scene) ?? []), g.id]);
+    }
+    for (const [name, groups] of byScene) {
+      await controller.commands.send(compound.id, { power: 'on', brightness: 220, scene: { name }, startAt, groups });
+      sent += groups.length;
+    }
+  }
+  return sent;
 }

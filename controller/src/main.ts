@@ -8,7 +8,7 @@ import { CaidengError } from '@caideng/protocol';
 import { loadConfigFile } from './config/load.js';
 import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
-import { startSimulation, type Simulation } from './demo.js';
+import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -43,10 +43,13 @@ async function main(): Promise<void> {
   let simulation: Simulation | null = null;
   if (controller.config.demo.simulate) {
     simulation = startSimulation(controller.config, controller.mqttUrl, controller.log);
-    simulation.connected.then(
-      () => controller.log.info({ compounds: controller.registry.county.compounds.length }, 'simulated county connected'),
-      (err: unknown) => controller.log.error({ err }, 'simulated county failed'),
-    );
+    simulation.connected
+      .then(async () => {
+        controller.log.info({ compounds: controller.registry.county.compounds.length }, 'simulated county connected');
+        const groups = await lightDemoCounty(controller);
+        controller.log.info({ groups }, 'demo county lit');
+      })
+      .catch((err: unknown) => controller.log.error({ err }, 'simulated county failed'));
   }
   process.stdout.write(
     `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n\n`,

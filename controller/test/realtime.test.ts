@@ -67,3 +67,17 @@ describe('realtime', () => {
     expect(ack.error).toContain('nowhere');
   });
 });
+
+describe('shutdown', () => {
+  it('stops promptly while a browser is connected', async () => {
+    const other = await startTestController();
+    const viewer = io(other.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    await new Promise<void>((resolve) => viewer.once('connect', () => resolve()));
+    const disconnected = new Promise<string>((resolve) => viewer.once('disconnect', (reason) => resolve(reason)));
+    const started = Date.now();
+    await other.dispose();
+    expect(await disconnected).toBe('io server disconnect');
+    expect(Date.now() - started).toBeLessThan(5000);
+    viewer.close();
+  });
+});

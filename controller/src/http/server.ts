@@ -22,6 +22,8 @@ export function createHttp(config: Config['http'], log: Logger): FastifyInstance
     // Per-request logs only at warn and above: thousands of dashboard polls are not news.
     loggerInstance: log.child({ module: 'http' }, { level: log.levelVal > 40 ? log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
+    // On stop, close idle keep-alive connections (browsers keep them open) instead of waiting for them.
+    forceCloseConnections: 'idle',
     ajv: {
       // Reject unknown properties with a message instead of silently dropping them; no type coercion of bodies.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true },

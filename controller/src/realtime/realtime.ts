@@ -75,9 +75,12 @@ export class Realtime extends Feature {
   }
 
   override async stop(): Promise<void> {
+    if (!this.io && !this.timer) return; // already stopped (the controller stops it early)
     await super.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.summaryTimer) clearInterval(this.summaryTimer);
+    this.timer = null;
+    this.summaryTimer = null;
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     const io = this.io;

@@ -2,6 +2,7 @@
 import { AppHeader } from './components/appHeader';
 import { county, subscribeCounty } from './data/county';
 import { live, subscribeLive } from './data/live';
+import { subscribeScenes } from './data/scenes';
 import { connection } from './data/socket';
 import { useI18n } from './i18n';
 import { useRoute } from './lib/router';
@@ -13,6 +14,8 @@ import { NotFound } from './views/notFound';
 export function App() {
   useSubscription(subscribeCounty);
   useSubscription(subscribeLive);
+  // Scene titles; until they load (or if they cannot), scenes show by id.
+  useSubscription(subscribeScenes);
   const i = useI18n();
   const registry = useStore(county);
   const conn = useStore(connection);

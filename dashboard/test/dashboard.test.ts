@@ -5,6 +5,9 @@
  *
  * Needs the built dashboard (`npm run build -w dashboard`; the root `npm test` builds first): the
  * controller serves dashboard/dist only if it exists when it starts.
+ *
+ * Screenshots go to a temp dir; `CAIDENG_UPDATE_SCREENSHOT=1` also writes the README's
+ * docs/screenshot.png, `CAIDENG_KEEP_SHOTS=<dir>` keeps copies of both.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -178,15 +181,22 @@ describe('dashboard against a live controller', () => {
     const g02: DeviceAddress = { compound: 'alpha', role: 'group', device: 'g02' };
     const client = await connectDevice(g02);
     await online(client, g02);
-    await publish(client, g02, 'state', { v: 1, ts: Date.now(), power: 'on', brightness: 191, scene: { name: 'carp-leap' } }, true);
+    await publish(client, g02, 'state', { v: 1, ts: Date.now(), power: 'on', brightness: 191, scene: { name: 'carp' } }, true);
     const row2 = page.locator('[data-group-row="alpha/group/g02"][data-status="online"]');
     await row2.waitFor();
-    await row2.locator('td', { hasText: 'carp-leap' }).waitFor();
+    // Devices report the scene's id; the page shows its title from GET /api/scenes.
+    await row2.locator('td[data-scene="carp"]', { hasText: '鲤鱼灯' }).waitFor();
     await row2.locator('td', { hasText: '75%' }).waitFor();
+    // A scene the library does not know shows as its id.
+    await publish(client, g02, 'state', { v: 1, ts: Date.now(), power: 'on', brightness: 191, scene: { name: 'lantern-parade' } }, true);
+    await row2.locator('td[data-scene="lantern-parade"]', { hasText: 'lantern-parade' }).waitFor();
+    await publish(client, g02, 'state', { v: 1, ts: Date.now(), power: 'on', brightness: 191, scene: { name: 'carp' } }, true);
+    await row2.locator('td[data-scene="carp"]', { hasText: '鲤鱼灯' }).waitFor();
 
     await page.locator('a.back').click();
     await page.locator('[data-testid="compounds"]').waitFor();
-    await tile('alpha/group/g02', 'online').waitFor();
+    await page.locator('[data-device="alpha/group/g02"][data-status="online"][title*="鲤鱼灯"]').waitFor();
+    await page.locator('[data-compound="alpha"] [data-scenes]', { hasText: '正在播放：鲤鱼灯' }).waitFor();
   });
 
   it('switches to English, shows English labels, and remembers the choice', async () => {
@@ -213,8 +223,8 @@ describe('dashboard against a live controller', () => {
     // A livelier county for the picture: more groups lit at different levels, one fault, a few presses.
     const lit: Array<[DeviceAddress, number, number, string]> = [
       [{ compound: 'alpha', role: 'group', device: 'g01' }, 255, 171.2, 'ox-lantern'],
-      [{ compound: 'alpha', role: 'group', device: 'g02' }, 191, 64.8, 'carp-leap'],
-      [{ compound: 'beta', role: 'group', device: 'g01' }, 128, 31.5, 'lotus-bloom'],
+      [{ compound: 'alpha', role: 'group', device: 'g02' }, 191, 64.8, 'carp'],
+      [{ compound: 'beta', role: 'group', device: 'g01' }, 128, 31.5, 'lotus'],
     ];
     for (const [address, brightness, watts, scene] of lit) {
       const client = await connectDevice(address);
@@ -234,7 +244,10 @@ describe('dashboard against a live controller', () => {
 
     await tile('beta/group/g01', 'online').waitFor();
     await tile('alpha/group/g03', 'fault').waitFor();
-    await page.locator('[data-compound="alpha"] [data-scenes]', { hasText: 'Playing: ox-lantern, carp-leap' }).waitFor();
+    // Scene titles in English.
+    await page.locator('[data-compound="alpha"] [data-scenes]', { hasText: 'Playing: Ox lantern, Carp lantern' }).waitFor();
+    await page.locator('[data-compound="beta"] [data-scenes]', { hasText: 'Playing: Lotus lantern' }).waitFor();
+    expect(await tile('alpha/group/g01').getAttribute('title')).toContain('Ox lantern');
     await page.locator('[data-press="beta/k1/2"]').waitFor();
     await page.locator('[data-kpi="watts"] dd', { hasText: '279.5 W' }).waitFor();
     // The chart draws a line once a few summaries (one a second) have arrived.
@@ -243,8 +256,11 @@ describe('dashboard against a live controller', () => {
     const shot = join(shotDir, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
-    mkdirSync(fileURLToPath(new URL('../docs/', import.meta.url)), { recursive: true });
-    copyFileSync(shot, SCREENSHOT);
+    // The README's picture is a tracked file: written only on request, so a test run leaves the tree clean.
+    if (process.env.CAIDENG_UPDATE_SCREENSHOT === '1') {
+      mkdirSync(fileURLToPath(new URL('../docs/', import.meta.url)), { recursive: true });
+      copyFileSync(shot, SCREENSHOT);
+    }
 
     // Phone width: the layout stacks, nothing overflows sideways.
     await page.setViewportSize({ width: 390, height: 844 });

@@ -1,5 +1,6 @@
 import type { CompoundInfo, County } from '../data/county';
 import { deviceKey, groupCondition, type CompoundSummary, type DeviceStatus } from '../data/live';
+import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
 import { GroupTile } from './groupTile';
@@ -13,6 +14,7 @@ export function CompoundCard(props: {
 }) {
   const { county, compound, summary, devices } = props;
   const i = useI18n();
+  const sceneTitle = useSceneTitle();
   const faults = summary?.faults ?? 0;
   const allDark = summary !== undefined && summary.groups > 0 && summary.groupsOnline === 0;
   const groups = compound.groups.map((g) => ({ group: g, status: devices.get(deviceKey(compound.id, 'group', g.id)) }));
@@ -52,7 +54,7 @@ export function CompoundCard(props: {
           {faulty.length > MAX_NOTES && <li class="card__note card__note--fault">{i.t('compound.moreFaults', { n: faulty.length - MAX_NOTES })}</li>}
           {scenes.length > 0 && (
             <li class="card__note" data-scenes>
-              {i.t('compound.playing', { scenes: i.list(scenes.slice(0, MAX_NOTES)) + (scenes.length > MAX_NOTES ? '…' : '') })}
+              {i.t('compound.playing', { scenes: i.list(scenes.slice(0, MAX_NOTES).map(sceneTitle)) + (scenes.length > MAX_NOTES ? '…' : '') })}
             </li>
           )}
         </ul>

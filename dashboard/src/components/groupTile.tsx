@@ -1,5 +1,6 @@
 import type { LanternGroupInfo } from '../data/county';
 import { groupCondition, type DeviceStatus } from '../data/live';
+import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 
 /**
@@ -10,6 +11,7 @@ import { useI18n } from '../i18n';
  */
 export function GroupTile({ compound, group, status }: { compound: string; group: LanternGroupInfo; status: DeviceStatus | undefined }) {
   const i = useI18n();
+  const sceneTitle = useSceneTitle();
   const condition = groupCondition(status);
   const brightness = status?.state?.brightness;
   const glow = condition === 'online' ? 0.35 + 0.65 * ((brightness ?? 255) / 255) : 1;
@@ -18,7 +20,7 @@ export function GroupTile({ compound, group, status }: { compound: string; group
   if (condition === 'fault') parts.push(i.list((status?.faults ?? []).map((f) => i.t(`fault.${f}`))));
   if (condition === 'online' || condition === 'fault') {
     const scene = status?.state?.power === 'on' ? status.state.scene?.name : undefined;
-    if (scene) parts.push(scene);
+    if (scene) parts.push(sceneTitle(scene));
     if (brightness !== undefined && status?.state?.power === 'on') parts.push(i.percent(brightness));
   }
   if (condition !== 'offline' && status?.watts !== undefined) parts.push(i.watts(status.watts));

@@ -1,7 +1,7 @@
 /**
  * i18n: zh-CN by default, English on request; the choice is remembered in localStorage. Registry names
  * (compounds, lantern groups, kiosks, areas) are data, not messages: `name()` picks `nameEn` in English
- * and falls back to the Chinese `name`.
+ * and falls back to the Chinese `name`; scene titles (`title()`) carry both languages and fall back either way.
  */
 import type { NamedNode } from '@caideng/protocol';
 import { useStore, writable } from '../lib/store';
@@ -48,6 +48,8 @@ export interface I18n {
   t(key: MessageKey, params?: Record<string, string | number>): string;
   /** Display name of a registry node in the current language. */
   name(node: NamedNode | undefined, fallback?: string): string;
+  /** A `{ zh, en }` title (scenes) in the current language, else the other one, else `fallback`. */
+  title(title: { zh?: string; en?: string } | undefined, fallback: string): string;
   /** Joins items with the language's list separator (、 in Chinese). */
   list(items: readonly string[]): string;
   watts(w: number | undefined): string;
@@ -84,6 +86,10 @@ export function i18nFor(l: Locale): I18n {
     name(node, fallback = '') {
       if (!node) return fallback;
       return (l === 'en' && node.nameEn) || node.name;
+    },
+    title(title, fallback) {
+      if (!title) return fallback;
+      return (l === 'en' ? title.en || title.zh : title.zh || title.en) || fallback;
     },
     list(items) {
       return items.join(dict['list.sep']);

@@ -7,6 +7,7 @@ import type { CompoundInfo, County } from '../data/county';
 import { HISTORY_WINDOW_MS, powerHistory, subscribePowerHistory } from '../data/history';
 import { deviceKey, groupCondition, live, totals } from '../data/live';
 import { presses, subscribePresses } from '../data/presses';
+import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
 import { useStore, useSubscription } from '../lib/store';
@@ -24,6 +25,7 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
   useSubscription(subscribePowerHistory);
   useSubscription(subscribePresses);
   const i = useI18n();
+  const sceneTitle = useSceneTitle();
   const state = useStore(live);
   const history = useStore(powerHistory);
   const feed = useStore(presses).filter((p) => p.compound === compound.id);
@@ -85,7 +87,7 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
                       <td>
                         <StatusBadge condition={condition} />
                       </td>
-                      <td>{s?.state?.scene?.name ?? <span class="muted">{i.t('group.noScene')}</span>}</td>
+                      <td data-scene={s?.state?.scene?.name}>{s?.state?.scene ? sceneTitle(s.state.scene.name) : <span class="muted">{i.t('group.noScene')}</span>}</td>
                       <td class="num">
                         {!s?.state ? '–' : s.state.power === 'off' ? <span class="muted">{i.t('status.off')}</span> : i.percent(s.state.brightness)}
                       </td>

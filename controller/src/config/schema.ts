@@ -55,7 +55,7 @@ export const ConfigSchema = Type.Object(
     ),
     storage: Type.Object(
       {
-        telemetryFlushMs: Type.Integer({ minimum: 10, default: 500, description: 'telemetry rows are written in one transaction at this interval' }),
+        telemetryFlushMs: Type.Integer({ minimum: 10, default: 100, description: 'telemetry rows are written in one transaction at this interval' }),
         telemetryRetentionDays: Type.Integer({ minimum: 1, default: 30 }),
       },
       { ...closed, default: {} },

@@ -11,7 +11,11 @@ export type ChangeListener = (status: DeviceStatus) => void;
 
 export class DeviceState extends Feature {
   private readonly devices = new Map<string, DeviceStatus>();
+  /** Availability or state changed: persisted within a second. */
   private readonly dirty = new Set<string>();
+  /** Only metering changed (watts, faults, seen): persisted every 30 s, it is refreshed by the next telemetry anyway. */
+  private readonly dirtyMetering = new Set<string>();
+  private meteringTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<ChangeListener>();
   private flushTimer: NodeJS.Timeout | null = null;
 
@@ -80,17 +84,23 @@ export class DeviceState extends Feature {
         s.faults = telemetry.faults;
         s.telemetryTs = telemetry.ts;
         s.seenAt = receivedAt;
-      });
+      }, true);
     });
-    this.flushTimer = setInterval(() => void this.flush(), 1000);
+    this.flushTimer = setInterval(() => void this.flush(this.dirty), 1000);
     this.flushTimer.unref();
+    this.meteringTimer = setInterval(() => void this.flush(this.dirtyMetering), 30_000);
+    this.meteringTimer.unref();
   }
 
   override async stop(): Promise<void> {
     await super.stop();
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.meteringTimer) clearInterval(this.meteringTimer);
     this.flushTimer = null;
-    await this.flush();
+    this.meteringTimer = null;
+    for (const k of this.dirty) this.dirtyMetering.delete(k);
+    await this.flush(this.dirty);
+    await this.flush(this.dirtyMetering);
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -132,11 +142,11 @@ export class DeviceState extends Feature {
     return [...byCompound.values()];
   }
 
-  private update(key: string, mutate: (s: DeviceStatus) => void): void {
+  private update(key: string, mutate: (s: DeviceStatus) => void, meteringOnly = false): void {
     const status = this.devices.get(key);
     if (!status) return;
     mutate(status);
-    this.dirty.add(key);
+    (meteringOnly ? this.dirtyMetering : this.dirty).add(key);
     for (const l of this.listeners) {
       try {
         l(status);
@@ -146,10 +156,11 @@ export class DeviceState extends Feature {
     }
   }
 
-  private async flush(): Promise<void> {
-    if (this.dirty.size === 0) return;
-    const keys = [...this.dirty];
-    this.dirty.clear();
+  private async flush(set: Set<string>): Promise<void> {
+    if (set.size === 0) return;
+    const keys = [...set];
+    set.clear();
+    if (set === this.dirty) for (const k of keys) this.dirtyMetering.delete(k);
     const rows = keys.flatMap((k) => {
       const s = this.devices.get(k);
       if (!s) return [];
@@ -166,12 +177,13 @@ export class DeviceState extends Feature {
       ];
     });
     try {
-      await this.ctx.db.transaction().execute(async (trx) => {
-        // Multi-row upserts: one statement per 200 devices instead of one per device.
-        for (let i = 0; i < rows.length; i += 200) {
-          await trx
+      // Multi-row upserts of 100 devices, each its own short statement, yielding in between so a county's
+      // worth of rows never holds up acks and pushes.
+      for (let i = 0; i < rows.length; i += 100) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        await this.ctx.db
             .insertInto('device_status')
-            .values(rows.slice(i, i + 200))
+            .values(rows.slice(i, i + 100))
             .onConflict((oc) =>
               oc.column('username').doUpdateSet((eb) => ({
                 online: eb.ref('excluded.online'),
@@ -183,10 +195,9 @@ export class DeviceState extends Feature {
               })),
             )
             .execute();
-        }
-      });
+      }
     } catch (err) {
-      for (const k of keys) this.dirty.add(k);
+      for (const k of keys) set.add(k);
       this.log.error({ err }, 'could not persist device state');
     }
   }

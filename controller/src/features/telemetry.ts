@@ -5,8 +5,10 @@
 import { Feature, type FeatureContext } from './feature.js';
 import type { TelemetryTable } from '../store/schema.js';
 
-const MAX_BUFFER = 5000;
-const ROWS_PER_INSERT = 500;
+/** A flush is started early when this many rows wait, so one flush never blocks the event loop for long. */
+const MAX_BUFFER = 2000;
+/** Fixed-size multi-row inserts: a few distinct statements, each prepared once. */
+const ROWS_PER_INSERT = 100;
 
 export class TelemetryStore extends Feature {
   private buffer: TelemetryTable[] = [];
@@ -52,15 +54,18 @@ export class TelemetryStore extends Feature {
       if (this.buffer.length === 0) return;
       const rows = this.buffer;
       this.buffer = [];
+      const storedBefore = this.stored;
       try {
-        await this.ctx.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-            await trx.insertInto('telemetry').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
-          }
-        });
-        this.stored += rows.length;
+        // Each chunk is its own short write, with a turn of the event loop in between, so acks and
+        // pushes are never queued behind a long insert.
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          if (i > 0) await new Promise((r) => setImmediate(r));
+          await this.ctx.db.insertInto('telemetry').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
+          this.stored += Math.min(ROWS_PER_INSERT, rows.length - i);
+        }
       } catch (err) {
-        this.buffer = rows.concat(this.buffer).slice(-MAX_BUFFER * 4);
+        const unstored = rows.length - (this.stored - storedBefore);
+        this.buffer = rows.slice(rows.length - unstored).concat(this.buffer).slice(-MAX_BUFFER * 4);
         this.log.error({ err, rows: rows.length }, 'could not store telemetry; will retry');
       }
     });

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { PROTOCOL_VERSION, topic } from '@caideng/protocol';
 import { LanternGroup } from '../lanternGroup.js';
-import { collectGarbage, cpuTimes, median, readRssBytes, round, summary } from './stats.js';
+import { collectGarbage, cpuTimes, startProfile, median, readRssBytes, round, summary } from './stats.js';
 
 const WINDOW = 8;
 import { startBareAedes, startController, type Target } from './targets.js';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     'ingest-rounds': { type: 'string', default: '3' },
     'ingest-messages': { type: 'string', default: '60000' },
     out: { type: 'string', default: 'bench-results/bench.json' },
+    'profile-dir': { type: 'string' },
   },
   strict: true,
 });
@@ -113,7 +114,10 @@ async function measure(target: Target) {
   }
 
   // --- steady telemetry with commands on top -------------------------------------------------------------
+  // Optionally profile the measured process through this phase, for finding what delays acks and pushes.
+  const profiler = values['profile-dir'] ? await startProfile(await target.inspectorUrl) : null;
   const probe = await target.probeLatency();
+  const steadyCpu0 = await cpuTimes(target.pid);
   let sent = 0;
   let next = 0;
   const steadyStart = performance.now();
@@ -139,8 +143,16 @@ async function measure(target: Target) {
   if (remaining > 0) await new Promise((r) => setTimeout(r, remaining));
   clearInterval(pacer);
   const steadyS = (performance.now() - steadyStart) / 1000;
+  const steadyCpu = ((await cpuTimes(target.pid)) - steadyCpu0) / steadyS;
+  const targetMetrics = (await target.metrics()) as { eventLoopDelayMs?: unknown } | null;
   await new Promise((r) => setTimeout(r, 500));
   await probe.stop();
+  if (profiler) {
+    mkdirSync(values['profile-dir']!, { recursive: true });
+    const file = `${values['profile-dir']}/${target.name}.cpuprofile`;
+    writeFileSync(file, await profiler.stop());
+    log(`${target.name}: CPU profile written to ${file}`);
+  }
   const rssAfterLoad = await gcThenRss();
 
   await pool(devices, 200, (d) => d.stop());
@@ -158,9 +170,11 @@ async function measure(target: Target) {
     },
     steady: {
       telemetryMsgPerS: Math.round(sent / steadyS),
+      brokerCpuCores: round(steadyCpu),
       publishToConsumerMs: summary(probe.samples),
       consumer: target.name === 'controller' ? 'socket.io client (batched per compound, 50 ms)' : 'MQTT subscriber',
     },
+    eventLoopDelayMs: targetMetrics?.eventLoopDelayMs ?? null,
     command: { roundTripMs: summary(commandSamples), until: target.name === 'controller' ? 'ack stored, HTTP answer' : 'ack received' },
     compoundCommand: { groups: groupsPerCompound, allAckedMs: summary(compoundSamples) },
     memory: {

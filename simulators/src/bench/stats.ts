@@ -54,3 +54,35 @@ export async function collectGarbage(inspectorUrl: string): Promise<void> {
     ws.once('error', reject);
   });
 }
+
+/** Starts the V8 CPU profiler in the measured process through its inspector; `stop()` returns the profile JSON. */
+export async function startProfile(inspectorUrl: string): Promise<{ stop(): Promise<string> }> {
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(inspectorUrl);
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      const n = ++id;
+      pending.set(n, resolve);
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 200 });
+  await call('Profiler.start');
+  return {
+    stop: async () => {
+      const result = (await call('Profiler.stop')) as { profile: unknown };
+      ws.close();
+      return JSON.stringify(result.profile);
+    },
+  };
+}

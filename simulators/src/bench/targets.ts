@@ -35,6 +35,8 @@ export interface Target {
   command(group: GroupCredential): Promise<number>;
   /** One command to every group of a compound; resolves with the time until every group has acked. */
   compoundCommand(compound: string): Promise<number>;
+  /** The measured process's own figures, where it reports any (the controller's /api/metrics). */
+  metrics(): Promise<unknown>;
   /** Measures publish → delivery to a live consumer (socket.io for the controller, an MQTT subscriber for aedes). */
   probeLatency(): Promise<LatencyProbe>;
   stop(): Promise<void>;
@@ -189,6 +191,7 @@ export async function startController(devices: number): Promise<Target> {
   let brightness = 0;
   return {
     name: 'controller',
+    metrics: async () => (await fetch(`${httpUrl}/api/metrics`)).json(),
     pid: child.pid!,
     inspectorUrl: inspector,
     mqttUrl,
@@ -273,6 +276,7 @@ export async function startBareAedes(devices: number): Promise<Target> {
   const compounds = byCompound(groups);
   return {
     name: 'bare-aedes',
+    metrics: async () => null,
     pid: child.pid!,
     inspectorUrl: inspector,
     mqttUrl,

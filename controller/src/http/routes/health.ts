@@ -1,6 +1,12 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+  // Event-loop delay shows whether the controller keeps up: a stalled loop delays every ack and push.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  app.addHook('onClose', async () => loop.disable());
+
   app.get('/api/health', async () => {
     const s = app.caideng;
     return {
@@ -22,6 +28,11 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       realtime: s.realtime.counters,
       rejections: { total: s.rejections.total, byCode: s.rejections.byCode },
       process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+      eventLoopDelayMs: {
+        p50: Math.round(loop.percentile(50) / 1e4) / 100,
+        p99: Math.round(loop.percentile(99) / 1e4) / 100,
+        max: Math.round(loop.max / 1e4) / 100,
+      },
     };
   });
 

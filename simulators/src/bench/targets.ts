@@ -3,7 +3,7 @@
  * process started from its built entry point) and a bare aedes broker (the baseline).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,8 @@ export async function startController(devices: number): Promise<Target> {
   );
   const child = spawn(process.execPath, [INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const inspector = inspectorUrl(child);
+  // CAIDENG_BENCH_TARGET_LOG=file keeps the controller's output (e.g. with --trace-gc in CAIDENG_BENCH_NODE_ARGS).
+  if (process.env.CAIDENG_BENCH_TARGET_LOG) child.stdout!.pipe(createWriteStream(process.env.CAIDENG_BENCH_TARGET_LOG));
   const { httpUrl, mqttUrl } = await waitForLine(child, (text) => {
     const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
     const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);

@@ -34,6 +34,19 @@ import { checkIncoming, type IngestOptions } from './ingest.js';
 const QUARANTINE_TOPIC = '$caideng/rejected';
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The decoded payload of an accepted publish travels on the payload buffer itself, which aedes passes
+ * unchanged from authorizePublish to the 'publish' event. A symbol property dies with the buffer; a
+ * WeakMap would do the same but costs the garbage collector an ephemeron per message.
+ */
+const DECODED = Symbol('caideng.decoded');
+interface Decoded {
+  address: DeviceAddress;
+  channel: Channel;
+  payload: unknown;
+}
+type TaggedBuffer = Buffer & { [DECODED]?: Decoded };
+
 export interface BrokerCounters {
   accepted: number;
   rejected: number;
@@ -54,8 +67,6 @@ export class Broker {
   private readonly rejectWindow = new WeakMap<Client, { start: number; count: number }>();
   private readonly ingestOptions: IngestOptions;
   readonly counters: BrokerCounters = { accepted: 0, rejected: 0, rejectedByCode: {}, authFailures: 0, connects: 0 };
-  /** Decoded payloads of accepted publishes, keyed by the payload buffer aedes passes on unchanged. */
-  private readonly decoded = new WeakMap<Buffer, { address: DeviceAddress; channel: Channel; payload: unknown }>();
 
   constructor(
     private readonly config: Config['mqtt'],
@@ -106,7 +117,7 @@ export class Broker {
     });
     this.aedes.on('publish', (packet, client) => {
       if (!client) return;
-      const entry = this.decoded.get(packet.payload as Buffer);
+      const entry = (packet.payload as TaggedBuffer)[DECODED];
       if (!entry) return;
       this.dispatch(entry.address, entry.channel, entry.payload);
     });
@@ -217,7 +228,7 @@ export class Broker {
     }
     this.counters.accepted++;
     const { compound, role, device, channel } = result.parts;
-    this.decoded.set(payload, { address: { compound, role, device }, channel, payload: result.payload });
+    (payload as TaggedBuffer)[DECODED] = { address: { compound, role, device }, channel, payload: result.payload };
     done(null);
   }
 

@@ -31,6 +31,7 @@ const { values } = parseArgs({
     'ingest-messages': { type: 'string', default: '60000' },
     out: { type: 'string', default: 'bench-results/bench.json' },
     'profile-dir': { type: 'string' },
+    'profile-phase': { type: 'string', default: 'steady' },
   },
   strict: true,
 });
@@ -85,7 +86,9 @@ async function measure(target: Target) {
   const rates: number[] = [];
   const cpuShares: Array<{ target: number; bench: number }> = [];
   const perDevice = Math.max(1, Math.round(opts.ingestMessages / devices.length));
-  for (let round_ = 0; round_ < opts.ingestRounds; round_++) {
+  const ingestProfiler = values['profile-dir'] && values['profile-phase'] === 'ingest' ? await startProfile(await target.inspectorUrl) : null;
+  // Round 0 warms up the JIT and the connections; it is not counted.
+  for (let round_ = -1; round_ < opts.ingestRounds; round_++) {
     const start = performance.now();
     const cpu0 = await cpuTimes(target.pid);
     const self0 = process.cpuUsage();
@@ -104,6 +107,10 @@ async function measure(target: Target) {
       }),
     );
     const rate = (perDevice * devices.length) / ((performance.now() - start) / 1000);
+    if (round_ < 0) {
+      log(`${target.name}: ingest warm-up: ${Math.round(rate)} msg/s`);
+      continue;
+    }
     rates.push(rate);
     const wall = (performance.now() - start) / 1000;
     const targetCpu = ((await cpuTimes(target.pid)) - cpu0) / wall;
@@ -113,9 +120,14 @@ async function measure(target: Target) {
     log(`${target.name}: ingest round ${round_ + 1}: ${Math.round(rate)} msg/s (cpu: broker ${round(targetCpu * 100, 0)}%, load generator ${round(benchCpu * 100, 0)}%)`);
   }
 
+  if (ingestProfiler) {
+    mkdirSync(values['profile-dir']!, { recursive: true });
+    writeFileSync(`${values['profile-dir']}/${target.name}-ingest.cpuprofile`, await ingestProfiler.stop());
+  }
+
   // --- steady telemetry with commands on top -------------------------------------------------------------
   // Optionally profile the measured process through this phase, for finding what delays acks and pushes.
-  const profiler = values['profile-dir'] ? await startProfile(await target.inspectorUrl) : null;
+  const profiler = values['profile-dir'] && values['profile-phase'] === 'steady' ? await startProfile(await target.inspectorUrl) : null;
   const probe = await target.probeLatency();
   const steadyCpu0 = await cpuTimes(target.pid);
   let sent = 0;

@@ -285,8 +285,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     const client = this.client;
     if (!client) return;
     const spec = CHANNELS[channel];
-    // The cast only bridges the protocol typing gap described in wire.ts; encodePayload still checks the schema.
-    const payload = encodePayload(channel, value as unknown as ChannelPayloads[C]);
+    const payload = encodePayload(channel, value);
     client.publish(this.topic(channel), payload, { qos: spec.qos, retain: spec.retained }, (err) => {
       if (err) this.log.debug('publish failed', { channel, err });
     });

@@ -11,7 +11,6 @@ import {
   encodePayload,
   topic,
   type Channel,
-  type ChannelPayloads,
   type DeviceAddress,
   type DeviceError,
   type DeviceResponse,

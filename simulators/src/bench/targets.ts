@@ -31,10 +31,13 @@ export interface Target {
   mqttUrl: string;
   groups: GroupCredential[];
   compounds: Map<string, GroupCredential[]>;
-  /** One command to one group; resolves with the round trip in ms once the ack is stored (controller) or received. */
-  command(group: GroupCredential): Promise<number>;
+  /**
+   * One command to one group; resolves with the round trip in ms once the ack is stored (controller) or
+   * received, and for the controller the bus part alone (publish → ack received, from its stored delivery).
+   */
+  command(group: GroupCredential): Promise<{ ms: number; busMs?: number }>;
   /** One command to every group of a compound; resolves with the time until every group has acked. */
-  compoundCommand(compound: string): Promise<number>;
+  compoundCommand(compound: string): Promise<{ ms: number; busMs?: number }>;
   /** The measured process's own figures, where it reports any (the controller's /api/metrics). */
   metrics(): Promise<unknown>;
   /** Measures publish → delivery to a live consumer (socket.io for the controller, an MQTT subscriber for aedes). */
@@ -176,19 +179,19 @@ export async function startController(devices: number): Promise<Target> {
   };
   const groups = provisioning.devices.filter((d): d is GroupCredential => d.role === 'group');
   const token = provisioning.operator.token;
-  const post = async (path: string, body: object): Promise<number> => {
+  const post = async (path: string, body: object): Promise<{ ms: number; busMs?: number }> => {
     const t0 = performance.now();
     const res = await fetch(`${httpUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
     });
-    const record = (await res.json()) as { deliveries?: Array<{ status: string }> };
+    const record = (await res.json()) as { deliveries?: Array<{ status: string; latencyMs: number | null }> };
     const ms = performance.now() - t0;
     if (res.status !== 200 || !record.deliveries?.every((d) => d.status === 'ok')) {
       throw new Error(`command failed: ${res.status} ${JSON.stringify(record).slice(0, 300)}`);
     }
-    return ms;
+    return { ms, busMs: Math.max(...record.deliveries.map((d) => d.latencyMs ?? 0)) };
   };
   let brightness = 0;
   return {
@@ -256,7 +259,7 @@ export async function startBareAedes(devices: number): Promise<Target> {
     waiting.get(`${ack.tx}/${parts[2]}/${parts[4]}`)?.();
   });
   let seq = 0;
-  const send = (targets: GroupCredential[]): Promise<number> => {
+  const send = (targets: GroupCredential[]): Promise<{ ms: number }> => {
     const tx = `b${++seq}`;
     const t0 = performance.now();
     const acked = targets.map(
@@ -273,7 +276,7 @@ export async function startBareAedes(devices: number): Promise<Target> {
       const cmd = { v: PROTOCOL_VERSION, tx, ts: now, brightness: seq % 256, expiresAt: now + 60_000 };
       ctl.publish(topic({ compound: g.compound, role: 'group', device: g.device }, 'set'), JSON.stringify(cmd), { qos: 1 });
     }
-    return Promise.all(acked).then(() => performance.now() - t0);
+    return Promise.all(acked).then(() => ({ ms: performance.now() - t0 }));
   };
   const compounds = byCompound(groups);
   return {

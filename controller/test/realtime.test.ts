@@ -61,6 +61,13 @@ describe('realtime', () => {
     expect(await watts).toMatchObject({ watts: 88.5, faults: ['lamp_failure'] });
   });
 
+  it('replaces the previous subscription with a new one', async () => {
+    await new Promise((resolve) => socket.emit('subscribe', ['beta'], resolve));
+    const [server] = await ctl.realtime.io!.fetchSockets();
+    expect([...server!.rooms].filter((r) => r.startsWith('compound:'))).toEqual(['compound:beta']);
+    await new Promise((resolve) => socket.emit('subscribe', ['alpha'], resolve));
+  });
+
   it('refuses unknown compounds', async () => {
     const ack = await new Promise<{ ok: boolean; error?: string }>((resolve) => socket.emit('subscribe', ['nowhere'], resolve));
     expect(ack.ok).toBe(false);

@@ -181,7 +181,7 @@ export class Broker {
     return new Promise((resolve, reject) => this.aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
   }
 
-  /** Identity of a connected device, for tests and diagnostics. */
+  /** Whether a device (by username) has a live connection to this broker. */
   isConnected(username: string): boolean {
     return this.current.has(username);
   }

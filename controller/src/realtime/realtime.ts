@@ -49,6 +49,8 @@ export class Realtime extends Feature {
           ack?.({ ok: false, compounds: [], error: `unknown compound(s): ${unknown.join(', ')}` });
           return;
         }
+        // A new subscription replaces the previous one.
+        for (const room of socket.rooms) if (room.startsWith('compound:')) await socket.leave(room);
         await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM]);
         const set = new Set(wanted);
         socket.emit('snapshot', {

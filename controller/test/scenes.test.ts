@@ -98,6 +98,31 @@ describe('scene library', () => {
   });
 });
 
+describe('energy estimate', () => {
+  const estimate = async (body: object) => (await call('POST', '/api/compounds/alpha/energy-estimate', body)).body;
+
+  it("estimates a compound's watts from the scenes power model, within each group's rating", async () => {
+    const full = await estimate({ scene: { name: 'warm-white' }, brightness: 255, minutes: 120 });
+    expect(full.groups.map((g: { group: string }) => g.group)).toEqual(['g01', 'g02', 'g03']);
+    for (const g of full.groups) {
+      expect(g.averageWatts).toBeGreaterThan(0);
+      expect(g.peakWatts).toBeLessThanOrEqual(g.ratedWatts + 0.1);
+      expect(g.wattHours).toBeCloseTo(g.averageWatts * 2, 0);
+    }
+    const half = await estimate({ scene: { name: 'warm-white' }, brightness: 128, minutes: 120 });
+    expect(half.total.averageWatts).toBeLessThan(full.total.averageWatts * 0.7);
+    const quiet = await estimate({ scene: { name: 'quiet-hours' }, brightness: 255, minutes: 120 });
+    expect(quiet.total.averageWatts).toBeLessThan(full.total.averageWatts / 2);
+  });
+
+  it('rejects unknown scenes, groups and bad parameters with their codes', async () => {
+    expect((await estimate({ scene: { name: 'nope' } })).code).toBe('CAIDENG_ERR_SCENE_NOT_FOUND');
+    expect((await estimate({ scene: { name: 'carp' }, groups: ['g99'] })).code).toBe('CAIDENG_ERR_GROUP_NOT_FOUND');
+    expect((await estimate({ scene: { name: 'carp', params: { speed: -1 } } })).code).toBe('CAIDENG_ERR_SCENE_INVALID');
+    expect((await estimate({ scene: { name: 'carp' }, minutes: 0 })).code).toBe('CAIDENG_ERR_VALIDATION');
+  });
+});
+
 describe('playing scenes', () => {
   it('checks the scene and its parameters before a command reaches the bus', async () => {
     const unknown = await call('POST', '/api/compounds/alpha/groups/g01/commands', { scene: { name: 'dragon-dance' } });

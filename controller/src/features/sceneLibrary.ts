@@ -7,6 +7,8 @@
 import {
   CATALOG,
   catalogEntry,
+  estimateEnergy,
+  layoutForGroup,
   resolveScene,
   sceneParams,
   validateScene,
@@ -14,7 +16,7 @@ import {
   type Scene,
   type SceneError,
 } from '@caideng/scenes';
-import { CaidengError, type SceneRef } from '@caideng/protocol';
+import { CaidengError, type LanternGroupInfo, type SceneRef } from '@caideng/protocol';
 import { Feature, type FeatureContext } from './feature.js';
 
 export interface SceneSummary {
@@ -26,6 +28,20 @@ export interface SceneSummary {
   revision?: number;
   updatedAt?: number;
 }
+
+export interface GroupEstimate {
+  group: string;
+  ratedWatts: number;
+  averageWatts: number;
+  /** Highest single frame; the sum over groups is an upper bound (groups rarely peak together). */
+  peakWatts: number;
+  wattHours: number;
+}
+
+/** Scenes loop within a couple of minutes; a longer span is the average over this window, scaled. */
+const ESTIMATE_WINDOW_MS = 120_000;
+const ESTIMATE_STEP_MS = 50;
+const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** Parameters a user scene accepts: the scene-wide ones, applied over the stored values. */
 const USER_PARAMS: Record<string, ParamSpec> = {
@@ -113,13 +129,44 @@ export class SceneLibrary extends Feature {
    * @throws CAIDENG_ERR_SCENE_NOT_FOUND or CAIDENG_ERR_SCENE_INVALID (with every problem in details).
    */
   async check(ref: SceneRef, at?: number): Promise<void> {
+    await this.resolve(ref, at);
+  }
+
+  /** The scene a command plays: the built-in with its parameters, or the stored scene with its overrides. */
+  async resolve(ref: SceneRef, at?: number): Promise<Scene> {
     if (catalogEntry(ref.name)) {
       const resolved = resolveScene(ref.name, ref.params ?? {}, at !== undefined ? { at } : {});
       if (!resolved.ok) throw new CaidengError('CAIDENG_ERR_SCENE_INVALID', [resolved.errors.map(fmt).join('; ')], resolved.errors);
-      return;
+      return resolved.scene;
     }
     const { scene } = await this.get(ref.name);
-    this.applyUserParams(scene, ref.params ?? {});
+    return this.applyUserParams(scene, ref.params ?? {});
+  }
+
+  /**
+   * Estimated power of playing a scene on a set of lantern groups, from the scenes library's power model:
+   * each group's frames are rendered over a window (scenes loop) and their watts averaged.
+   */
+  async estimate(
+    groups: LanternGroupInfo[],
+    ref: SceneRef,
+    options: { brightness?: number; minutes: number },
+  ): Promise<{ groups: GroupEstimate[]; total: { averageWatts: number; peakWatts: number; wattHours: number } }> {
+    const scene = await this.resolve(ref);
+    const windowMs = Math.min(options.minutes * 60_000, ESTIMATE_WINDOW_MS);
+    const out: GroupEstimate[] = groups.map((g) => {
+      const layout = layoutForGroup({ kind: g.fixture, channels: g.fixture === 'pixels' ? g.channels * 3 : g.channels, ratedWatts: g.ratedWatts });
+      const e = estimateEnergy(scene, layout, 0, windowMs, ESTIMATE_STEP_MS, { brightness: options.brightness ?? 255, seed: ref.seed ?? 0 });
+      return {
+        group: g.id,
+        ratedWatts: g.ratedWatts,
+        averageWatts: round1(e.averageWatts),
+        peakWatts: round1(e.peakWatts),
+        wattHours: round1((e.averageWatts * options.minutes) / 60),
+      };
+    });
+    const sum = (k: 'averageWatts' | 'peakWatts' | 'wattHours') => round1(out.reduce((a, g) => a + g[k], 0));
+    return { groups: out, total: { averageWatts: sum('averageWatts'), peakWatts: sum('peakWatts'), wattHours: sum('wattHours') } };
   }
 
   private applyUserParams(scene: Scene, params: Record<string, unknown>): Scene {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { ID_PATTERN } from '@caideng/protocol';
+import { CaidengError, ID_PATTERN, SceneRef } from '@caideng/protocol';
 import { requireOperator } from '../auth.js';
 
 const NameParams = Type.Object({ name: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
@@ -20,6 +20,19 @@ const CopyBody = Type.Object(
   { additionalProperties: false },
 );
 type CopyBody = Type.Static<typeof CopyBody>;
+
+const CompoundParams = Type.Object({ compound: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
+type CompoundParams = Type.Static<typeof CompoundParams>;
+const EstimateBody = Type.Object(
+  {
+    scene: SceneRef,
+    brightness: Type.Optional(Type.Integer({ minimum: 0, maximum: 255, description: 'group brightness 0-255' })),
+    minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how long the scene plays' })),
+    groups: Type.Optional(Type.Array(Type.String({ pattern: ID_PATTERN }), { minItems: 1, maxItems: 512, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+type EstimateBody = Type.Static<typeof EstimateBody>;
 
 export default async function sceneRoutes(app: FastifyInstance): Promise<void> {
   const guard = requireOperator(app);
@@ -46,6 +59,21 @@ export default async function sceneRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(204).send();
   });
 
+  /** Estimated watts and energy of playing a scene on a compound's groups (the scenes library's power model). */
+  app.post<{ Params: CompoundParams; Body: EstimateBody }>(
+    '/api/compounds/:compound/energy-estimate',
+    { schema: { params: CompoundParams, body: EstimateBody } },
+    async (req) => {
+      const compound = app.caideng.registry.compound(req.params.compound);
+      if (!compound) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [req.params.compound]);
+      const wanted = req.body.groups;
+      const groups = wanted ? wanted.map((id) => app.caideng.registry.group(compound.id, id) ?? missing(id, compound.id)) : compound.groups;
+      const minutes = req.body.minutes ?? 60;
+      const estimate = await scenes().estimate(groups, req.body.scene, { minutes, ...(req.body.brightness !== undefined ? { brightness: req.body.brightness } : {}) });
+      return { compound: compound.id, scene: req.body.scene, minutes, ...estimate };
+    },
+  );
+
   app.post<{ Params: NameParams; Body: CopyBody }>(
     '/api/scenes/:name/copy',
     { schema: { params: NameParams, body: CopyBody }, preHandler: guard },
@@ -54,4 +82,8 @@ export default async function sceneRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(201).header('location', `/api/scenes/${summary.name}`).send(summary);
     },
   );
+}
+
+function missing(group: string, compound: string): never {
+  throw new CaidengError('CAIDENG_ERR_GROUP_NOT_FOUND', [group, compound]);
 }

@@ -6,7 +6,7 @@
 export { SCENE_ID_PATTERN, isSceneId } from './ids.js';
 export { NAMED_COLORS, COLOR_PATTERN, isColor, parseColor, type Rgb, type ColorName } from './color.js';
 export { NAMED_PALETTES, PALETTE_NAMES, type PaletteName } from './palettes.js';
-export { hash32, hashUnit, mulberry32, deriveSeed } from './random.js';
+export { hash32, hash30, HASH30_UNIT, hashUnit, mulberry32, deriveSeed } from './random.js';
 export {
   FIXTURE_KINDS,
   createLayout,

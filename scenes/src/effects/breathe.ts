@@ -20,25 +20,27 @@ export const breathe = defineEffect({
   schema,
   create(params) {
     const p = withDefaults(schema, params);
-    const c = parseColor(p.color);
+    const c = Float64Array.from(parseColor(p.color));
     const span = p.max - p.min;
-    let phase = 0;
-    let n = 1;
-    let level = 0;
+    // Parameters read per pixel are copied out of `p` once: objects of differing shapes make those
+    // loads megamorphic, and a megamorphic load of a double allocates.
+    const { min, stagger } = p;
+    // Per-frame state in a typed array: doubles in mutable closure variables are boxed.
+    const st = new Float64Array(3); // [phase, strand length, level]
     return {
       frame(t, _s, length) {
-        phase = t / p.periodMs;
-        n = length;
-        level = p.min + span * (0.5 - 0.5 * Math.cos(TAU * phase));
+        st[0] = t / p.periodMs;
+        st[1] = length;
+        st[2] = p.min + span * (0.5 - 0.5 * Math.cos(TAU * st[0]));
       },
       fill(out, o, n) {
         for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
       },
       pixel(i, out, o) {
-        const l = p.stagger === 0 ? level : p.min + span * (0.5 - 0.5 * cosTurns(phase - p.stagger * along(i, n)));
-        out[o] = c[0] * l;
-        out[o + 1] = c[1] * l;
-        out[o + 2] = c[2] * l;
+        const l = stagger === 0 ? st[2]! : min + span * (0.5 - 0.5 * cosTurns(st[0]! - stagger * along(i, st[1]!)));
+        out[o] = c[0]! * l;
+        out[o + 1] = c[1]! * l;
+        out[o + 2] = c[2]! * l;
       },
     };
   },

@@ -1,5 +1,5 @@
 import { parseColor } from '../color.js';
-import { hashUnit } from '../random.js';
+import { HASH30_UNIT, hash30, hashUnit } from '../random.js';
 import { choice, color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
 
 const schema = effectSchema(
@@ -74,7 +74,7 @@ export const meteor = defineEffect({
           let b = 0;
           if (d >= 0 && d < p.tail) {
             b = 1 - d / p.tail; // linear before gamma: the output gamma already makes the tail fall off fast
-            if (p.sparkle > 0 && d >= 1) b *= 1 - p.sparkle * hashUnit(seed, strand, ids[m]!, x);
+            if (p.sparkle > 0 && d >= 1) b *= 1 - p.sparkle * hash30(seed, strand, ids[m]!, x) * HASH30_UNIT;
           } else if (d > -1 && d < 0) {
             b = 1 + d; // the head entering its next pixel
           }

@@ -20,8 +20,11 @@ export function along(i: number, n: number): number {
 }
 
 const COS_STEPS = 2048;
-const COS_TABLE = new Float64Array(COS_STEPS + 1);
-for (let i = 0; i <= COS_STEPS; i++) COS_TABLE[i] = Math.cos((2 * Math.PI * i) / COS_STEPS);
+// One entry more than the interpolation needs: for a turns value a hair below an integer, the
+// fractional part rounds to exactly 1.0, so i = COS_STEPS and i + 1 must still be in the table. (Reading
+// past the end would give NaN and throw the function out of optimized code, boxing a double per pixel.)
+const COS_TABLE = new Float64Array(COS_STEPS + 2);
+for (let i = 0; i <= COS_STEPS + 1; i++) COS_TABLE[i] = Math.cos((2 * Math.PI * i) / COS_STEPS);
 
 /**
  * cos(2π·turns) from a table with linear interpolation (error < 1.2e-6): several times cheaper than

@@ -1,5 +1,5 @@
 import { parseColor } from '../color.js';
-import { hashUnit } from '../random.js';
+import { HASH30_UNIT, hash30 } from '../random.js';
 import { color, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
 
 const schema = effectSchema(
@@ -42,7 +42,7 @@ export const sparkle = defineEffect({
       pixel(i, out, o) {
         let k = 0;
         for (let j = slot; j >= slot - lookBack; j--) {
-          const at = (j + hashUnit(seed, strand, i, j)) * slotMs;
+          const at = (j + hash30(seed, strand, i, j) * HASH30_UNIT) * slotMs;
           if (at <= t && t - at < horizon) {
             const b = Math.exp((at - t) / p.decayMs);
             if (b > k) k = b;

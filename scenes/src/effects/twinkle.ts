@@ -1,6 +1,6 @@
 import { parseColor } from '../color.js';
 import { paletteTable, resolvePalette, samplePalette } from '../palettes.js';
-import { hash32, hashUnit } from '../random.js';
+import { HASH30_UNIT, hash30 } from '../random.js';
 import Type from 'typebox';
 import { color, cosTurns, defineEffect, effectSchema, kind, num, withDefaults } from './shared.js';
 
@@ -45,12 +45,12 @@ export const twinkle = defineEffect({
         for (let i = 0; i < n; i++, o += 3) this.pixel(i, out, o);
       },
       pixel(i, out, o) {
-        const h = hash32(seed, strand, i);
-        const period = p.periodMs * (0.6 + 0.8 * ((h & 0xffff) / 65536));
-        const x = t / period + (h >>> 16) / 65536;
+        const h = hash30(seed, strand, i);
+        const period = p.periodMs * (0.6 + 0.8 * ((h & 0x7fff) / 32768));
+        const x = t / period + (h >>> 15) / 32768;
         const cycle = Math.floor(x);
         let k = 0;
-        if (hashUnit(seed, strand, i, cycle) < p.density) {
+        if (hash30(seed, strand, i, cycle) * HASH30_UNIT < p.density) {
           k = 0.5 - 0.5 * cosTurns(x - cycle); // sin²(π·phase)
         }
         if (k === 0) {
@@ -61,7 +61,7 @@ export const twinkle = defineEffect({
         }
         let c0 = fg[0], c1 = fg[1], c2 = fg[2];
         if (pal) {
-          samplePalette(pal, hashUnit(seed ^ 0x51a5, strand, i, cycle), star, 0);
+          samplePalette(pal, hash30(seed ^ 0x51a5, strand, i, cycle) * HASH30_UNIT, star, 0);
           c0 = star[0]!; c1 = star[1]!; c2 = star[2]!;
         }
         out[o] = bg[0] + (c0 - bg[0]) * k;

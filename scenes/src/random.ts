@@ -21,7 +21,8 @@ export const HASH30_UNIT = 1 / 1073741824;
 /**
  * hash32 reduced to 30 bits. The result is a small integer (a V8 Smi), so a per-pixel call that is not
  * inlined returns it without allocating, where a double or a full 32-bit value would be boxed on the
- * heap for every pixel. Use `hash30(…) * HASH30_UNIT` for a value in [0, 1) in hot loops.
+ * heap for every pixel. Use `hash30(…) * HASH30_UNIT` for a value in [0, 1) in hot loops. The mixing is
+ * written out rather than calling hash32, whose 32-bit result would itself be boxed.
  */
 export function hash30(a: number, b = 0, c = 0, d = 0): number {
   let h = Math.imul(a | 0, 0x9e3779b1) ^ Math.imul(b | 0, 0x85ebca77);
@@ -39,25 +40,9 @@ export function hash30(a: number, b = 0, c = 0, d = 0): number {
   return h >>> 2;
 }
 
-/**
- * A hash mapped to [0, 1): the same value as hash32(a, b, c, d) / 2^32. Written out in one flat
- * function so the optimizer inlines it into per-pixel loops; called as a function, its double result
- * would be boxed on the heap for every pixel.
- */
+/** A hash mapped to [0, 1). In per-pixel loops use `hash30(…) * HASH30_UNIT`, which does not allocate. */
 export function hashUnit(a: number, b = 0, c = 0, d = 0): number {
-  let h = Math.imul(a | 0, 0x9e3779b1) ^ Math.imul(b | 0, 0x85ebca77);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  h ^= Math.imul(c | 0, 0xc2b2ae3d) ^ Math.imul(d | 0, 0x27d4eb2f);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
+  return hash32(a, b, c, d) / 4294967296;
 }
 
 function mix32(x: number): number {

@@ -1,11 +1,10 @@
 /**
- * How much a lantern group draws. The simulator's power model is deliberately simple: standby plus rated
- * power × output level × a per-scene mean factor (an animated scene is not at full output all the time).
- *
- * This is the hook for `@caideng/scenes`: once its power estimate exists (rendering a scene's frames and
- * averaging their channel levels), pass it as `powerModel` to the lantern group or the fleet and nothing
- * else changes here.
+ * How much a lantern group draws. Two models: `meanScenePowerModel`, standby plus rated power × output
+ * level × a per-scene mean factor (simple, exact numbers for tests), and `renderedScenePowerModel`, which
+ * renders the scene's frame at that moment with `@caideng/scenes` — the code a real gateway plays — and
+ * meters it with the library's power model. The CLI (the demo county) uses the rendered one.
  */
+import { estimateWatts, layoutForGroup, renderFrame, resolveScene, type Layout, type Scene } from '@caideng/scenes';
 import type { GroupState, SceneRef } from '@caideng/protocol';
 import type { Fixture } from './credentials.js';
 
@@ -34,8 +33,8 @@ export const STANDBY_WATTS = 1.5;
 const SCENE_FACTORS: Readonly<Record<string, number>> = {
   steady: 1,
   'ox-lantern': 1,
-  'carp-lantern': 1,
-  'lotus-lantern': 1,
+  carp: 1,
+  lotus: 1,
   'wheat-ear': 1,
   'sky-full-of-stars': 0.6,
   'meteor-shower': 0.6,
@@ -52,4 +51,42 @@ export const meanScenePowerModel: PowerModel = (input) => {
   if (input.power === 'off') return STANDBY_WATTS;
   // Before a synchronized start the group holds its previous look; the mean factor is close enough for that.
   return STANDBY_WATTS + input.ratedWatts * (input.brightness / 255) * sceneFactor(input.scene);
+};
+
+const layouts = new Map<string, Layout>();
+const scenes = new Map<string, Scene | null>();
+
+function layoutOf(input: PowerInput): Layout {
+  const key = `${input.fixture}/${input.channels}/${input.ratedWatts}`;
+  let layout = layouts.get(key);
+  if (!layout) {
+    // The registry counts pixels for pixel strings; the scenes library counts channels (3 per pixel).
+    const channels = input.fixture === 'pixels' ? input.channels * 3 : input.channels;
+    layout = layoutForGroup({ kind: input.fixture, channels, ratedWatts: input.ratedWatts });
+    layouts.set(key, layout);
+  }
+  return layout;
+}
+
+function sceneOf(ref: SceneRef): Scene | null {
+  const key = `${ref.name}:${JSON.stringify(ref.params ?? {})}`;
+  if (!scenes.has(key)) {
+    const resolved = resolveScene(ref.name, ref.params ?? {});
+    scenes.set(key, resolved.ok ? resolved.scene : null);
+  }
+  return scenes.get(key)!;
+}
+
+/**
+ * Watts of the frame the group shows now: the catalog scene rendered at the scene's time, metered by the
+ * scenes library. Scenes not in the built-in catalog (stored on the controller) fall back to the mean model.
+ */
+export const renderedScenePowerModel: PowerModel = (input) => {
+  if (input.power === 'off') return STANDBY_WATTS;
+  const scene = input.scene ? sceneOf(input.scene) : null;
+  if (input.scene && !scene) return meanScenePowerModel(input);
+  const layout = layoutOf(input);
+  if (!scene) return STANDBY_WATTS + input.ratedWatts * (input.brightness / 255);
+  const frame = renderFrame(scene, layout, Math.max(0, input.sceneTimeMs), { brightness: input.brightness, seed: input.scene?.seed ?? 0 });
+  return STANDBY_WATTS + estimateWatts(frame, layout);
 };

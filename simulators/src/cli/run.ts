@@ -3,6 +3,7 @@
  * spawns it and waits for `{"msg":"county connected",…}`.
  */
 import { startCounty, type County } from '../county.js';
+import { renderedScenePowerModel } from '../power.js';
 import { createJsonLogger } from '../log.js';
 import { CliUsageError, parseCliArgs, USAGE } from './options.js';
 
@@ -67,6 +68,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       seed: options.seed,
       faults: options.faults,
       connectConcurrency: options.connectConcurrency,
+      // The demo meters what the lanterns would really draw: each scene's frame, rendered by the scenes library.
+      powerModel: renderedScenePowerModel,
       log,
     });
     const first = await Promise.race([starting.then((c) => ({ county: c })), stopRequested.then((why) => ({ why }))]);

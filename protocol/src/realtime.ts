@@ -59,6 +59,31 @@ export interface DeviceStatus {
   seenAt?: number;
 }
 
+/** A scene's display name; either language may be missing. */
+export interface SceneTitle {
+  zh?: string;
+  en?: string;
+}
+
+/** A parameter a command may pass to a scene: type, range, unit and default (the scenes library's ParamSpec). */
+export type SceneParamSpec =
+  | { type: 'number' | 'integer'; min: number; max: number; default?: number; unit: string; description: string }
+  | { type: 'boolean'; default: boolean; description: string }
+  | { type: 'color'; default: string; description: string }
+  | { type: 'enum'; values: readonly string[]; default?: string; description: string }
+  | { type: 'date'; description: string };
+
+/** One entry of GET /api/scenes: a built-in lantern scene or one of the county's own. */
+export interface SceneSummary {
+  name: string;
+  title: SceneTitle;
+  builtin: boolean;
+  params: Record<string, SceneParamSpec>;
+  /** Stored scenes only. */
+  revision?: number;
+  updatedAt?: number;
+}
+
 export interface CompoundSummary {
   id: string;
   groups: number;

@@ -16,18 +16,10 @@ import {
   type Scene,
   type SceneError,
 } from '@caideng/scenes';
-import { CaidengError, type LanternGroupInfo, type SceneRef } from '@caideng/protocol';
+import { CaidengError, type LanternGroupInfo, type SceneRef, type SceneSummary } from '@caideng/protocol';
 import { Feature, type FeatureContext } from './feature.js';
 
-export interface SceneSummary {
-  name: string;
-  title: { zh?: string; en?: string };
-  builtin: boolean;
-  /** Parameters a command may pass, with type, range, unit and default. */
-  params: Record<string, ParamSpec>;
-  revision?: number;
-  updatedAt?: number;
-}
+export type { SceneSummary };
 
 export interface GroupEstimate {
   group: string;

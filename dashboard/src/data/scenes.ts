@@ -8,30 +8,9 @@ import { useI18n } from '../i18n';
 import { refCounted, useStore, writable } from '../lib/store';
 import { getJson, withRetry } from './api';
 
-/** A scene's display name; either language may be missing. */
-export interface SceneTitle {
-  zh?: string;
-  en?: string;
-}
+import type { SceneParamSpec, SceneSummary, SceneTitle } from '@caideng/protocol';
 
-/** A parameter a command may pass to the scene (controller: the scenes library's ParamSpec). */
-export type SceneParamSpec =
-  | { type: 'number' | 'integer'; min: number; max: number; default?: number; unit: string; description: string }
-  | { type: 'boolean'; default: boolean; description: string }
-  | { type: 'color'; default: string; description: string }
-  | { type: 'enum'; values: readonly string[]; default?: string; description: string }
-  | { type: 'date'; description: string };
-
-/** One entry of GET /api/scenes (controller/src/features/sceneLibrary.ts `SceneSummary`). */
-export interface SceneSummary {
-  name: string;
-  title: SceneTitle;
-  builtin: boolean;
-  params: Record<string, SceneParamSpec>;
-  /** User scenes only. */
-  revision?: number;
-  updatedAt?: number;
-}
+export type { SceneParamSpec, SceneSummary, SceneTitle };
 
 export interface SceneLibrary {
   scenes: SceneSummary[];

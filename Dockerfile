@@ -2,16 +2,9 @@
 FROM node:22-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY protocol/package.json protocol/
-COPY scenes/package.json scenes/
-COPY controller/package.json controller/
-COPY simulators/package.json simulators/
-COPY dashboard/package.json dashboard/
-COPY firmware-bridge/package.json firmware-bridge/
-RUN npm ci
 COPY . .
-RUN npm run build && npm prune --omit=dev
+# npm ci builds the workspaces (the root `prepare` script); then drop what only building and testing need.
+RUN npm ci && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { decodePayload, topic, type GroupCommand } from '@caideng/protocol';
-import { connectDevice, endClient, publish, startTestController, subscribe, type TestController } from './helpers.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SMALL_COUNTY, connectDevice, endClient, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
 
 let ctl: TestController;
 const groups: MqttClient[] = [];
@@ -90,6 +92,27 @@ describe('commands', () => {
       expect(after.deliveries.map((d: { status: string }) => d.status)).toEqual(['timeout', 'timeout']);
     } finally {
       await quick.dispose();
+    }
+  });
+
+  it('says so when a compound has no lantern groups to command', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'county.json');
+    const county = JSON.parse(readFileSync(SMALL_COUNTY, 'utf8'));
+    county.streets[0].communities[0].compounds.push({ id: 'gamma', name: '新小区', groups: [], kiosks: [] });
+    writeFileSync(file, JSON.stringify(county));
+    const other = await startTestController({ registryFile: file });
+    try {
+      const res = await fetch(`${other.httpUrl}/api/compounds/gamma/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${other.operatorToken()}` },
+        body: JSON.stringify({ power: 'on' }),
+      });
+      expect(res.status).toBe(409);
+      expect((await res.json()).code).toBe('CAIDENG_ERR_NO_GROUPS');
+    } finally {
+      await other.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
 import { topic, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents } from '@caideng/protocol';
-import { connectDevice, endClient, publish, startTestController, type TestController } from './helpers.js';
+import { connectDevice, endClient, publish, startTestController, waitForDevice, type TestController } from './helpers.js';
 
 let ctl: TestController;
 let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -40,6 +40,14 @@ function nextChange(predicate: (d: DeviceStatus) => boolean): Promise<DeviceStat
 }
 
 describe('realtime', () => {
+  it('batches nothing for compounds nobody is watching', async () => {
+    const ts = Date.now();
+    await publish(group, topic({ compound: 'alpha', role: 'group', device: 'g01' }, 'telemetry'), { v: 1, ts, watts: 5, faults: [], uptimeS: 1 }, { qos: 0 });
+    await waitForDevice(ctl, 'alpha/group/g01', (d) => d.telemetryTs === ts);
+    expect(ctl.realtime.queued).toBe(0);
+    expect(ctl.realtime.counters.changes).toBe(0);
+  });
+
   it('sends a snapshot of the subscribed compounds', async () => {
     const snapshot = new Promise<Parameters<ServerToClientEvents['snapshot']>[0]>((resolve) => socket.once('snapshot', resolve));
     const ack = await new Promise<{ ok: boolean; compounds: string[] }>((resolve) => socket.emit('subscribe', ['alpha'], resolve));

@@ -22,6 +22,7 @@ export const ERRORS = {
   // --- HTTP API -----------------------------------------------------------------------------
   CAIDENG_ERR_VALIDATION: { status: 400, message: 'request is invalid: %s' },
   CAIDENG_ERR_BAD_JSON: { status: 400, message: 'request body is not valid JSON: %s' },
+  CAIDENG_ERR_NO_GROUPS: { status: 409, message: "compound '%s' has no lantern groups to command" },
   CAIDENG_ERR_EMPTY_COMMAND: { status: 400, message: 'a command needs at least one of power, brightness or scene' },
   CAIDENG_ERR_UNAUTHORIZED: { status: 401, message: 'this action needs the operator token: send Authorization: Bearer <token>' },
   CAIDENG_ERR_NOT_FOUND: { status: 404, message: 'no route %s' },

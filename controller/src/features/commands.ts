@@ -76,14 +76,18 @@ export class Commands extends Feature {
       }
       this.pending.delete(key);
       this.counters.acked++;
-      await this.ctx.db
-        .updateTable('command_deliveries')
-        .set({ status: ack.status, acked_at: receivedAt, code: ack.code ?? null, error: ack.error ?? null })
-        .where('command_id', '=', p.commandId)
-        .where('compound_id', '=', p.compound)
-        .where('group_id', '=', p.group)
-        .execute();
-      this.settle(p.commandId);
+      try {
+        await this.ctx.db
+          .updateTable('command_deliveries')
+          .set({ status: ack.status, acked_at: receivedAt, code: ack.code ?? null, error: ack.error ?? null })
+          .where('command_id', '=', p.commandId)
+          .where('compound_id', '=', p.compound)
+          .where('group_id', '=', p.group)
+          .execute();
+      } finally {
+        // Whoever waits for the command is answered even if storing this ack failed (the bus logs the error).
+        this.settle(p.commandId);
+      }
     });
     this.sweepTimer = setInterval(() => void this.sweep(), 500);
     this.sweepTimer.unref();
@@ -104,6 +108,7 @@ export class Commands extends Feature {
       throw new CaidengError('CAIDENG_ERR_EMPTY_COMMAND');
     }
     const targets = request.groups ?? info.groups.map((g) => g.id);
+    if (targets.length === 0) throw new CaidengError('CAIDENG_ERR_NO_GROUPS', [compound]);
     for (const g of targets) {
       if (!this.registry.group(compound, g)) throw new CaidengError('CAIDENG_ERR_GROUP_NOT_FOUND', [g, compound]);
     }

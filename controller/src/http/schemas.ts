@@ -7,6 +7,9 @@ const Id = Type.String({ pattern: ID_PATTERN });
 export const CompoundParams = Type.Object({ compound: Id }, { additionalProperties: false });
 export type CompoundParams = Type.Static<typeof CompoundParams>;
 
+export const StateQuery = Type.Object({ compound: Type.Optional(Id) }, { additionalProperties: false });
+export type StateQuery = Type.Static<typeof StateQuery>;
+
 export const GroupParams = Type.Object({ compound: Id, group: Id }, { additionalProperties: false });
 export type GroupParams = Type.Static<typeof GroupParams>;
 

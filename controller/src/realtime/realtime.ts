@@ -63,6 +63,8 @@ export class Realtime extends Feature {
     });
     this.unsubscribe.push(
       this.state.onChange((status) => {
+        // Nobody watching this compound: nothing to batch (a new viewer gets a snapshot).
+        if (!io.sockets.adapter.rooms.has(`compound:${status.compound}`)) return;
         let m = this.pending.get(status.compound);
         if (!m) this.pending.set(status.compound, (m = new Map()));
         m.set(`${status.kind}/${status.id}`, status);
@@ -72,8 +74,16 @@ export class Realtime extends Feature {
     const batchMs = this.ctx.config.realtime.batchMs;
     this.timer = setInterval(() => this.flush(), Math.max(batchMs, 5));
     this.summaryTimer = setInterval(() => {
+      if (!io.sockets.adapter.rooms.has(SUMMARY_ROOM)) return;
       io.to(SUMMARY_ROOM).emit('summaries', { ts: Date.now(), summaries: this.state.summaries() });
     }, 1000);
+  }
+
+  /** Device changes waiting for the next batch. */
+  get queued(): number {
+    let n = 0;
+    for (const m of this.pending.values()) n += m.size;
+    return n;
   }
 
   override async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CaidengError } from '@caideng/protocol';
-import { CompoundParams } from '../schemas.js';
+import { CompoundParams, StateQuery } from '../schemas.js';
 
 export default async function countyRoutes(app: FastifyInstance): Promise<void> {
   /** The whole registry tree: city, county, streets, communities, compounds with groups and kiosks. */
@@ -30,9 +30,9 @@ export default async function countyRoutes(app: FastifyInstance): Promise<void> 
   });
 
   /** Live status of every device (optionally of one compound). */
-  app.get<{ Querystring: { compound?: string } }>(
+  app.get<{ Querystring: StateQuery }>(
     '/api/state',
-    { schema: { querystring: { type: 'object', properties: { compound: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,47}$' } }, additionalProperties: false } } },
+    { schema: { querystring: StateQuery } },
     async (req) => {
       const compound = req.query.compound;
       if (compound && !app.caideng.registry.compound(compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [compound]);

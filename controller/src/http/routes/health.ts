@@ -25,7 +25,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       commands: s.commands.counters,
       telemetry: { stored: s.telemetry.stored },
       kiosk: s.presses.counters,
-      realtime: s.realtime.counters,
+      realtime: { ...s.realtime.counters, queued: s.realtime.queued },
       rejections: { total: s.rejections.total, byCode: s.rejections.byCode },
       process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
       eventLoopDelayMs: {

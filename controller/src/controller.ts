@@ -10,17 +10,22 @@ import { createLogger } from './logger.js';
 import { EventBus } from './bus/eventBus.js';
 import { openDb, type Db } from './store/db.js';
 import { Broker } from './broker/broker.js';
-import { Registry } from './features/registry.js';
-import { CredentialStore } from './features/credentials.js';
-import { DeviceState } from './features/deviceState.js';
-import { TelemetryStore } from './features/telemetry.js';
-import { Commands } from './features/commands.js';
-import { KioskPresses } from './features/kiosk.js';
-import { Requests } from './features/requests.js';
-import { Rejections } from './features/rejections.js';
+import { Registry } from './registry/registry.js';
+import countyRoutes from './registry/routes.js';
+import { CredentialStore } from './credentials/credentials.js';
+import { DeviceState } from './features/devices/deviceState.js';
+import { TelemetryStore } from './features/telemetry/telemetry.js';
+import { Commands } from './features/commands/commands.js';
+import commandRoutes from './features/commands/routes.js';
+import { KioskPresses } from './features/kiosk/kiosk.js';
+import { Requests } from './features/requests/requests.js';
+import { Rejections } from './features/rejections/rejections.js';
 import { Realtime } from './realtime/realtime.js';
-import { SceneLibrary } from './features/sceneLibrary.js';
-import { createHttp, registerRoutes } from './http/server.js';
+import { SceneLibrary } from './features/scenes/sceneLibrary.js';
+import sceneRoutes from './features/scenes/routes.js';
+import { createHttp, registerDashboard } from './http/server.js';
+import healthRoutes from './http/health.js';
+import { requireOperator } from './http/auth.js';
 import type { Feature, FeatureContext } from './features/feature.js';
 
 export const VERSION = '0.1.0';
@@ -29,6 +34,7 @@ export interface ControllerHandle {
   config: Config;
   log: Logger;
   db: Db;
+  bus: EventBus;
   http: FastifyInstance;
   broker: Broker;
   registry: Registry;
@@ -70,7 +76,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const presses = new KioskPresses(ctx, broker);
   const requests = new Requests(ctx, broker, scenes);
   const rejections = new Rejections(ctx);
-  const realtime = new Realtime(ctx, http.server, registry, state, presses);
+  const realtime = new Realtime(ctx, http.server, registry, state);
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
   const features: Feature[] = [registry, credentials, state, telemetry, scenes, commands, presses, requests, rejections, realtime];
@@ -95,20 +101,23 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
       await f.start();
       started.push(f);
     }
-    await registerRoutes(http, {
+    const guard = requireOperator(credentials);
+    await http.register(healthRoutes, {
       startedAt: Date.now(),
       version: VERSION,
-      registry,
-      state,
-      commands,
-      credentials,
       broker,
       rejections,
-      telemetry,
-      presses,
-      realtime,
-      scenes,
+      metrics: () => ({
+        commands: commands.counters,
+        telemetry: { stored: telemetry.stored },
+        kiosk: presses.counters,
+        realtime: { ...realtime.counters, queued: realtime.queued },
+      }),
     });
+    await http.register(countyRoutes, { registry, state });
+    await http.register(commandRoutes, { commands, guard });
+    await http.register(sceneRoutes, { scenes, registry, guard });
+    await registerDashboard(http);
     await broker.start(http.server);
     brokerStarted = true;
     await http.listen({ port: config.http.port, host: config.http.host });
@@ -131,6 +140,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     config,
     log,
     db,
+    bus,
     http,
     broker,
     registry,

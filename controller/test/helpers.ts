@@ -140,7 +140,9 @@ export function waitForDevice(
       off();
       reject(new Error(`device ${key} did not reach the expected state within ${timeoutMs} ms: ${JSON.stringify(ctl.state.get(key))}`));
     }, timeoutMs);
-    const off = ctl.state.onChange((s) => {
+    const owner = {};
+    const off = () => ctl.bus.removeOwner(owner);
+    ctl.bus.on('state.changed', owner, ({ status: s }) => {
       if (`${s.compound}/${s.kind}/${s.id}` !== key || !predicate(s)) return;
       clearTimeout(timer);
       off();

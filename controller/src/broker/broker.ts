@@ -23,8 +23,7 @@ import {
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../bus/eventBus.js';
-import type { CredentialStore } from '../features/credentials.js';
-import type { Registry } from '../features/registry.js';
+import type { BusPublisher, DeviceAuthenticator, DeviceDirectory } from './ports.js';
 import type { Identity } from './identity.js';
 import { subscribeDenied } from './acl.js';
 import { checkIncoming, type IngestOptions } from './ingest.js';
@@ -55,7 +54,7 @@ export interface BrokerCounters {
   connects: number;
 }
 
-export class Broker {
+export class Broker implements BusPublisher {
   aedes!: Aedes;
   private tcp: net.Server | null = null;
   private tlsServer: tls.Server | null = null;
@@ -72,8 +71,8 @@ export class Broker {
     private readonly config: Config['mqtt'],
     private readonly log: Logger,
     private readonly bus: EventBus,
-    private readonly credentials: CredentialStore,
-    private readonly registry: Registry,
+    private readonly credentials: DeviceAuthenticator,
+    registry: DeviceDirectory,
   ) {
     this.ingestOptions = {
       maxPayloadBytes: config.maxPayloadBytes,

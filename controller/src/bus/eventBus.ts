@@ -6,14 +6,61 @@ import type { Logger } from 'pino';
 import type {
   Availability,
   DeviceAddress,
+  DeviceKind,
+  DeviceStatus,
   DeviceRequest,
   GroupAck,
   GroupState,
   GroupTelemetry,
+  KioskButton,
   KioskEvent,
 } from '@caideng/protocol';
 import type { Identity } from '../broker/identity.js';
 
+/** A resident's press as stored (once) by the kiosk feature. */
+export interface StoredPress {
+  compound: string;
+  kiosk: string;
+  button: KioskButton;
+  seq: number;
+  /** Device time of the press, epoch ms. */
+  ts: number;
+  receivedAt: number;
+}
+
+/** What a command is doing: its source and issuer travel with it so the audit log can say who and why. */
+export type CommandSource = 'manual' | 'schedule' | 'alert' | 'api';
+
+/** One delivery of a command reached its outcome (ack, expiry, timeout). */
+export interface SettledDelivery {
+  commandId: string;
+  compound: string;
+  group: string;
+  status: 'ok' | 'error' | 'expired' | 'duplicate' | 'timeout';
+  sentAt: number;
+  settledAt: number;
+  code: string | null;
+  error: string | null;
+}
+
+/** A batch of telemetry rows the store has written. */
+export interface TelemetryRow {
+  compound: string;
+  group: string;
+  ts: number;
+  receivedAt: number;
+  watts: number;
+  temperatureC: number | null;
+  energyWh: number | null;
+  faults: string[];
+}
+
+/**
+ * Every event on the controller's bus. Broker events (`device.*`, `group.*`, `kiosk.event`) are what
+ * arrived and passed the contract; domain events (`state.changed`, `availability.changed`, `press.stored`,
+ * `command.settled`, `telemetry.batch`) are what the features concluded. Features and realtime subscribe
+ * here, never to another feature's private listeners. docs/architecture.md lists who reacts to what.
+ */
 export interface BusEvents {
   'device.availability': { address: DeviceAddress; availability: Availability; receivedAt: number };
   'device.disconnected': { identity: Identity; hadWill: boolean; at: number };
@@ -23,6 +70,16 @@ export interface BusEvents {
   'kiosk.event': { address: DeviceAddress; event: KioskEvent; receivedAt: number };
   'device.request': { address: DeviceAddress; request: DeviceRequest; receivedAt: number };
   'message.rejected': { identity: Identity | null; topic: string; code: string; reason: string; at: number };
+  /** The controller's view of a device changed (availability, state or metering). The status object is live: copy it to keep it. */
+  'state.changed': { status: DeviceStatus; meteringOnly: boolean };
+  /** A device went online or offline (from its availability topic, its last-will or its disconnect). */
+  'availability.changed': { compound: string; kind: DeviceKind; id: string; online: boolean; at: number };
+  /** A kiosk press was stored for the first time (re-sends are not repeated here). */
+  'press.stored': { press: StoredPress };
+  /** A command's delivery to one group is settled; `remaining` is how many of the command's deliveries are not. */
+  'command.settled': { delivery: SettledDelivery; remaining: number };
+  /** Telemetry rows were stored (after the write, in the order they arrived). */
+  'telemetry.batch': { rows: readonly TelemetryRow[] };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

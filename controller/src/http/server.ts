@@ -1,6 +1,6 @@
 /**
- * The HTTP layer: fastify with the API routes and the dashboard's static files. Infrastructure is
- * shared with routes through one decoration (`app.caideng`).
+ * The HTTP layer: fastify with the API routes and the dashboard's static files. Each route plugin gets
+ * what it needs through its options; nothing is decorated onto the instance.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,6 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { installErrorHandling } from './errors.js';
-import type { Services } from './services.js';
-import healthRoutes from './routes/health.js';
-import countyRoutes from './routes/county.js';
-import commandRoutes from './routes/commands.js';
-import sceneRoutes from './routes/scenes.js';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
 
@@ -33,12 +28,8 @@ export function createHttp(config: Config['http'], log: Logger): FastifyInstance
   return app;
 }
 
-export async function registerRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  app.decorate('caideng', services);
-  await app.register(healthRoutes);
-  await app.register(countyRoutes);
-  await app.register(commandRoutes);
-  await app.register(sceneRoutes);
+/** The dashboard's static files (after the API routes, so /api/* never falls through to them). */
+export async function registerDashboard(app: FastifyInstance): Promise<void> {
   if (existsSync(DASHBOARD_DIR)) {
     await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: ['index.html'], wildcard: true });
   } else {

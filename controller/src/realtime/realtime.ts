@@ -7,9 +7,8 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../features/feature.js';
-import type { DeviceState } from '../features/deviceState.js';
-import type { Registry } from '../features/registry.js';
-import type { KioskPresses } from '../features/kiosk.js';
+import type { DeviceState } from '../features/devices/deviceState.js';
+import type { Registry } from '../registry/registry.js';
 
 const SUMMARY_ROOM = 'summaries';
 
@@ -18,7 +17,6 @@ export class Realtime extends Feature {
   private pending = new Map<string, Map<string, DeviceStatus>>();
   private timer: NodeJS.Timeout | null = null;
   private summaryTimer: NodeJS.Timeout | null = null;
-  private unsubscribe: Array<() => void> = [];
   readonly counters = { batches: 0, changes: 0 };
 
   constructor(
@@ -26,7 +24,6 @@ export class Realtime extends Feature {
     private readonly httpServer: HttpServer,
     private readonly registry: Registry,
     private readonly state: DeviceState,
-    private readonly presses: KioskPresses,
   ) {
     super(ctx, 'realtime');
   }
@@ -61,16 +58,18 @@ export class Realtime extends Feature {
         ack?.({ ok: true, compounds: wanted });
       });
     });
-    this.unsubscribe.push(
-      this.state.onChange((status) => {
-        // Nobody watching this compound: nothing to batch (a new viewer gets a snapshot).
-        if (!io.sockets.adapter.rooms.has(`compound:${status.compound}`)) return;
-        let m = this.pending.get(status.compound);
-        if (!m) this.pending.set(status.compound, (m = new Map()));
-        m.set(`${status.kind}/${status.id}`, status);
-      }),
-      this.presses.onPress((press) => io.to(`compound:${press.compound}`).emit('press', press)),
-    );
+    const { bus } = this.ctx;
+    bus.on('state.changed', this, ({ status }) => {
+      // Nobody watching this compound: nothing to batch (a new viewer gets a snapshot).
+      if (!io.sockets.adapter.rooms.has(`compound:${status.compound}`)) return;
+      let m = this.pending.get(status.compound);
+      if (!m) this.pending.set(status.compound, (m = new Map()));
+      m.set(`${status.kind}/${status.id}`, status);
+    });
+    bus.on('press.stored', this, ({ press }) => {
+      const { receivedAt: _r, ...view } = press;
+      io.to(`compound:${press.compound}`).emit('press', view);
+    });
     const batchMs = this.ctx.config.realtime.batchMs;
     this.timer = setInterval(() => this.flush(), Math.max(batchMs, 5));
     this.summaryTimer = setInterval(() => {
@@ -93,8 +92,6 @@ export class Realtime extends Feature {
     if (this.summaryTimer) clearInterval(this.summaryTimer);
     this.timer = null;
     this.summaryTimer = null;
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe = [];
     const io = this.io;
     this.io = null;
     if (io) {

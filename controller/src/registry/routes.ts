@@ -1,15 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { CaidengError } from '@caideng/protocol';
-import { CompoundParams, StateQuery } from '../schemas.js';
+import { CompoundParams, StateQuery } from '../http/schemas.js';
+import type { Registry } from './registry.js';
+import type { DeviceState } from '../features/devices/deviceState.js';
 
-export default async function countyRoutes(app: FastifyInstance): Promise<void> {
+export interface CountyRoutesOptions {
+  registry: Registry;
+  state: DeviceState;
+}
+
+/** The registry tree and the live view of its compounds and devices. */
+export default async function countyRoutes(app: FastifyInstance, { registry, state }: CountyRoutesOptions): Promise<void> {
   /** The whole registry tree: city, county, streets, communities, compounds with groups and kiosks. */
-  app.get('/api/county', async () => app.caideng.registry.county);
+  app.get('/api/county', async () => registry.county);
 
   /** Every compound with its live summary (groups online, faults, watts). */
   app.get('/api/compounds', async () => {
-    const summaries = new Map(app.caideng.state.summaries().map((s) => [s.id, s]));
-    return app.caideng.registry.county.compounds.map((c) => {
+    const summaries = new Map(state.summaries().map((s) => [s.id, s]));
+    return registry.county.compounds.map((c) => {
       const { groups: _g, kiosks: _k, bridges: _b, ...info } = c;
       const sum = summaries.get(c.id)!;
       return { ...info, ...sum, id: c.id };
@@ -18,9 +26,8 @@ export default async function countyRoutes(app: FastifyInstance): Promise<void> 
 
   /** One compound: registry entries joined with their live status. */
   app.get<{ Params: CompoundParams }>('/api/compounds/:compound', { schema: { params: CompoundParams } }, async (req) => {
-    const c = app.caideng.registry.compound(req.params.compound);
+    const c = registry.compound(req.params.compound);
     if (!c) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [req.params.compound]);
-    const state = app.caideng.state;
     return {
       ...c,
       groups: c.groups.map((g) => ({ ...g, status: state.get(`${c.id}/group/${g.id}`) })),
@@ -35,8 +42,8 @@ export default async function countyRoutes(app: FastifyInstance): Promise<void> 
     { schema: { querystring: StateQuery } },
     async (req) => {
       const compound = req.query.compound;
-      if (compound && !app.caideng.registry.compound(compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [compound]);
-      return { ts: Date.now(), devices: app.caideng.state.list(compound), summaries: app.caideng.state.summaries() };
+      if (compound && !registry.compound(compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [compound]);
+      return { ts: Date.now(), devices: state.list(compound), summaries: state.summaries() };
     },
   );
 }

@@ -1,13 +1,12 @@
 /**
- * Live state and availability of every device, as the controller knows it. Changes are emitted to
- * listeners (the realtime push) and persisted in batches, so the last known state survives a restart.
+ * Live state and availability of every device, as the controller knows it. Changes go out on the bus
+ * (`state.changed`, `availability.changed`) and are persisted in batches, so the last known state
+ * survives a restart.
  */
 import type { CompoundSummary, DeviceKind, DeviceStatus } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
-import type { Registry } from './registry.js';
-import type { Broker } from '../broker/broker.js';
-
-export type ChangeListener = (status: DeviceStatus) => void;
+import { Feature, type FeatureContext } from '../feature.js';
+import type { Registry } from '../../registry/registry.js';
+import type { BusPublisher } from '../../broker/ports.js';
 
 export class DeviceState extends Feature {
   private readonly devices = new Map<string, DeviceStatus>();
@@ -16,13 +15,12 @@ export class DeviceState extends Feature {
   /** Only metering changed (watts, faults, seen): persisted every 30 s, it is refreshed by the next telemetry anyway. */
   private readonly dirtyMetering = new Set<string>();
   private meteringTimer: NodeJS.Timeout | null = null;
-  private readonly listeners = new Set<ChangeListener>();
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     ctx: FeatureContext,
     private readonly registry: Registry,
-    private readonly broker: Broker,
+    private readonly broker: BusPublisher,
   ) {
     super(ctx, 'device-state');
   }
@@ -103,11 +101,6 @@ export class DeviceState extends Feature {
     await this.flush(this.dirtyMetering);
   }
 
-  onChange(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   get(key: string): DeviceStatus | undefined {
     return this.devices.get(key);
   }
@@ -145,14 +138,13 @@ export class DeviceState extends Feature {
   private update(key: string, mutate: (s: DeviceStatus) => void, meteringOnly = false): void {
     const status = this.devices.get(key);
     if (!status) return;
+    const wasOnline = status.online;
     mutate(status);
     (meteringOnly ? this.dirtyMetering : this.dirty).add(key);
-    for (const l of this.listeners) {
-      try {
-        l(status);
-      } catch (err) {
-        this.log.error({ err }, 'device change listener failed');
-      }
+    const { bus } = this.ctx;
+    bus.emit('state.changed', { status, meteringOnly });
+    if (status.online !== wasOnline) {
+      bus.emit('availability.changed', { compound: status.compound, kind: status.kind, id: status.id, online: status.online, at: status.since });
     }
   }
 

@@ -2,25 +2,16 @@
  * Residents' kiosk presses: each is stored exactly once, keyed by (compound, kiosk, seq), and
  * answered with a receipt so the kiosk can show the press was received and stop re-sending it.
  */
-import { PROTOCOL_VERSION, type KioskButton } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
-import type { Broker } from '../broker/broker.js';
-
-export interface Press {
-  compound: string;
-  kiosk: string;
-  button: KioskButton;
-  seq: number;
-  ts: number;
-}
+import { PROTOCOL_VERSION } from '@caideng/protocol';
+import { Feature, type FeatureContext } from '../feature.js';
+import type { BusPublisher } from '../../broker/ports.js';
 
 export class KioskPresses extends Feature {
-  private readonly listeners = new Set<(press: Press) => void>();
   readonly counters = { stored: 0, duplicates: 0 };
 
   constructor(
     ctx: FeatureContext,
-    private readonly broker: Broker,
+    private readonly broker: BusPublisher,
   ) {
     super(ctx, 'kiosk');
   }
@@ -44,15 +35,11 @@ export class KioskPresses extends Feature {
       else this.counters.duplicates++;
       await this.broker.publish(address, 'receipt', { v: PROTOCOL_VERSION, seq: event.seq, status: stored ? 'stored' : 'duplicate', ts: Date.now() });
       if (stored) {
-        const press = { compound: address.compound, kiosk: address.device, button: event.button, seq: event.seq, ts: event.ts };
-        for (const l of this.listeners) l(press);
+        this.ctx.bus.emit('press.stored', {
+          press: { compound: address.compound, kiosk: address.device, button: event.button, seq: event.seq, ts: event.ts, receivedAt },
+        });
       }
     });
-  }
-
-  onPress(listener: (press: Press) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   async count(compound?: string): Promise<number> {

@@ -3,8 +3,8 @@
  * (batched) so an operator can see which device sends what garbage.
  */
 import { randomUUID } from 'node:crypto';
-import { Feature, type FeatureContext } from './feature.js';
-import type { RejectionTable } from '../store/schema.js';
+import { Feature, type FeatureContext } from '../feature.js';
+import type { RejectionTable } from '../../store/schema.js';
 
 export interface RejectionView {
   ts: number;

@@ -3,7 +3,7 @@
  * need the operator token. `?wait=ms` answers once every group has acked (or the wait is over), with
  * each delivery's outcome; without it the answer is 202 with a URL to follow.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
 import { CaidengError } from '@caideng/protocol';
 import {
   CommandParams,
@@ -12,15 +12,16 @@ import {
   GroupCommandBody,
   GroupParams,
   WaitQuery,
-} from '../schemas.js';
-import type { CommandRequest } from '../../features/commands.js';
-import { requireOperator } from '../auth.js';
+} from '../../http/schemas.js';
+import type { CommandRequest, Commands } from './commands.js';
 
-export default async function commandRoutes(app: FastifyInstance): Promise<void> {
-  const guard = requireOperator(app);
+export interface CommandRoutesOptions {
+  commands: Commands;
+  guard: preHandlerAsyncHookHandler;
+}
 
+export default async function commandRoutes(app: FastifyInstance, { commands, guard }: CommandRoutesOptions): Promise<void> {
   const issue = async (compound: string, request: CommandRequest, wait: string | undefined, reply: FastifyReply) => {
-    const { commands } = app.caideng;
     const { id } = await commands.send(compound, request);
     if (wait !== undefined) {
       await commands.wait(id, Math.min(Number(wait), 60_000));
@@ -44,7 +45,7 @@ export default async function commandRoutes(app: FastifyInstance): Promise<void>
   );
 
   app.get<{ Params: CommandParams }>('/api/commands/:id', { schema: { params: CommandParams } }, async (req) => {
-    const record = await app.caideng.commands.get(req.params.id);
+    const record = await commands.get(req.params.id);
     if (!record) throw new CaidengError('CAIDENG_ERR_COMMAND_NOT_FOUND', [req.params.id]);
     return record;
   });

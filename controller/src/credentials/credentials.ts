@@ -4,10 +4,11 @@
  * store. Existing credentials survive restarts unchanged.
  */
 import { parseDeviceUsername, type Role } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
-import { hashSecret, newSecret, verifySecret } from '../credentials/secrets.js';
-import { readProvisioning, writeProvisioning, type ProvisionedDevice, type ProvisioningFile } from '../credentials/provisioning.js';
-import type { Registry } from './registry.js';
+import type { DeviceAuthenticator } from '../broker/ports.js';
+import { Feature, type FeatureContext } from '../features/feature.js';
+import { hashSecret, newSecret, verifySecret } from './secrets.js';
+import { readProvisioning, writeProvisioning, type ProvisionedDevice, type ProvisioningFile } from './provisioning.js';
+import type { Registry } from '../registry/registry.js';
 
 interface Stored {
   salt: string;
@@ -16,7 +17,7 @@ interface Stored {
 
 export const OPERATOR_TOKEN = 'operator-token';
 
-export class CredentialStore extends Feature {
+export class CredentialStore extends Feature implements DeviceAuthenticator {
   private readonly byUsername = new Map<string, Stored>();
   private operator: Stored | null = null;
   /** Endpoints written into the provisioning file; set by the controller once it listens. */

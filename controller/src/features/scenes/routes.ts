@@ -3,10 +3,11 @@
  * Changes need the operator token. Bodies are scene JSON, checked by the scenes library's validator,
  * which reports every problem with its JSON path.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import Type from 'typebox';
 import { CaidengError, ID_PATTERN, SceneRef } from '@caideng/protocol';
-import { requireOperator } from '../auth.js';
+import type { Registry } from '../../registry/registry.js';
+import type { SceneLibrary } from './sceneLibrary.js';
 
 const NameParams = Type.Object({ name: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
 type NameParams = Type.Static<typeof NameParams>;
@@ -34,9 +35,14 @@ const EstimateBody = Type.Object(
 );
 type EstimateBody = Type.Static<typeof EstimateBody>;
 
-export default async function sceneRoutes(app: FastifyInstance): Promise<void> {
-  const guard = requireOperator(app);
-  const scenes = () => app.caideng.scenes;
+export interface SceneRoutesOptions {
+  scenes: SceneLibrary;
+  registry: Registry;
+  guard: preHandlerAsyncHookHandler;
+}
+
+export default async function sceneRoutes(app: FastifyInstance, { scenes: library, registry, guard }: SceneRoutesOptions): Promise<void> {
+  const scenes = () => library;
 
   app.get('/api/scenes', async () => scenes().list());
 
@@ -64,10 +70,10 @@ export default async function sceneRoutes(app: FastifyInstance): Promise<void> {
     '/api/compounds/:compound/energy-estimate',
     { schema: { params: CompoundParams, body: EstimateBody } },
     async (req) => {
-      const compound = app.caideng.registry.compound(req.params.compound);
+      const compound = registry.compound(req.params.compound);
       if (!compound) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [req.params.compound]);
       const wanted = req.body.groups;
-      const groups = wanted ? wanted.map((id) => app.caideng.registry.group(compound.id, id) ?? missing(id, compound.id)) : compound.groups;
+      const groups = wanted ? wanted.map((id) => registry.group(compound.id, id) ?? missing(id, compound.id)) : compound.groups;
       const minutes = req.body.minutes ?? 60;
       const estimate = await scenes().estimate(groups, req.body.scene, { minutes, ...(req.body.brightness !== undefined ? { brightness: req.body.brightness } : {}) });
       return { compound: compound.id, scene: req.body.scene, minutes, ...estimate };

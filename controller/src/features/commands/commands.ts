@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CaidengError, PROTOCOL_VERSION, type GroupCommand, type SceneRef } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
-import type { Registry } from './registry.js';
-import type { Broker } from '../broker/broker.js';
-import type { SceneLibrary } from './sceneLibrary.js';
-import type { CommandDeliveryTable } from '../store/schema.js';
+import { Feature, type FeatureContext } from '../feature.js';
+import type { Registry } from '../../registry/registry.js';
+import type { BusPublisher } from '../../broker/ports.js';
+import type { SceneLibrary } from '../scenes/sceneLibrary.js';
+import type { CommandDeliveryTable } from '../../store/schema.js';
+import type { SettledDelivery } from '../../bus/eventBus.js';
 
 export interface CommandRequest {
   power?: 'on' | 'off';
@@ -60,7 +61,7 @@ export class Commands extends Feature {
   constructor(
     ctx: FeatureContext,
     private readonly registry: Registry,
-    private readonly broker: Broker,
+    private readonly broker: BusPublisher,
     private readonly scenes: SceneLibrary,
   ) {
     super(ctx, 'commands');
@@ -86,7 +87,7 @@ export class Commands extends Feature {
           .execute();
       } finally {
         // Whoever waits for the command is answered even if storing this ack failed (the bus logs the error).
-        this.settle(p.commandId);
+        this.settle(p, ack.status, receivedAt, ack.code ?? null, ack.error ?? null);
       }
     });
     this.sweepTimer = setInterval(() => void this.sweep(), 500);
@@ -182,8 +183,13 @@ export class Commands extends Feature {
     };
   }
 
-  private settle(commandId: string): void {
-    const left = (this.remaining.get(commandId) ?? 1) - 1;
+  private settle(p: Pending, status: SettledDelivery['status'], settledAt: number, code: string | null, error: string | null): void {
+    const commandId = p.commandId;
+    const left = Math.max(0, (this.remaining.get(commandId) ?? 1) - 1);
+    this.ctx.bus.emit('command.settled', {
+      delivery: { commandId, compound: p.compound, group: p.group, status, sentAt: p.sentAt, settledAt, code, error },
+      remaining: left,
+    });
     if (left > 0) {
       this.remaining.set(commandId, left);
       return;
@@ -212,7 +218,7 @@ export class Commands extends Feature {
       } catch (err) {
         this.log.error({ err }, 'could not mark delivery timed out');
       }
-      this.settle(p.commandId);
+      this.settle(p, 'timeout', now, null, null);
     }
   }
 }

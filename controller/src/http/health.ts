@@ -1,14 +1,25 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
+import type { Broker } from '../broker/broker.js';
+import type { Rejections } from '../features/rejections/rejections.js';
 
-export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+export interface HealthRoutesOptions {
+  startedAt: number;
+  version: string;
+  broker: Broker;
+  rejections: Rejections;
+  /** Each feature's counters, by name, for /api/metrics. */
+  metrics: () => Record<string, unknown>;
+}
+
+/** Health, metrics and the recent rejections. */
+export default async function healthRoutes(app: FastifyInstance, s: HealthRoutesOptions): Promise<void> {
   // Event-loop delay shows whether the controller keeps up: a stalled loop delays every ack and push.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   app.addHook('onClose', async () => loop.disable());
 
   app.get('/api/health', async () => {
-    const s = app.caideng;
     return {
       status: 'ok',
       version: s.version,
@@ -18,14 +29,10 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
   });
 
   app.get('/api/metrics', async () => {
-    const s = app.caideng;
     const mem = process.memoryUsage();
     return {
       mqtt: { clients: s.broker.connectedClients, ...s.broker.counters },
-      commands: s.commands.counters,
-      telemetry: { stored: s.telemetry.stored },
-      kiosk: s.presses.counters,
-      realtime: { ...s.realtime.counters, queued: s.realtime.queued },
+      ...s.metrics(),
       rejections: { total: s.rejections.total, byCode: s.rejections.byCode },
       process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
       eventLoopDelayMs: {
@@ -37,8 +44,8 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
   });
 
   app.get('/api/rejections', async () => ({
-    total: app.caideng.rejections.total,
-    byCode: app.caideng.rejections.byCode,
-    recent: app.caideng.rejections.recent(),
+    total: s.rejections.total,
+    byCode: s.rejections.byCode,
+    recent: s.rejections.recent(),
   }));
 }

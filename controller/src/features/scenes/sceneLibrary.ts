@@ -17,7 +17,7 @@ import {
   type SceneError,
 } from '@caideng/scenes';
 import { CaidengError, type LanternGroupInfo, type SceneRef, type SceneSummary } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
+import { Feature, type FeatureContext } from '../feature.js';
 
 export type { SceneSummary };
 

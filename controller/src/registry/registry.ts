@@ -4,10 +4,11 @@
  * retired, not deleted, so their history stays readable.
  */
 import type { CompoundInfo, CountyInfo, LanternGroupInfo } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
-import { loadRegistryFile } from '../registry/load.js';
+import type { DeviceDirectory } from '../broker/ports.js';
+import { Feature, type FeatureContext } from '../features/feature.js';
+import { loadRegistryFile } from './load.js';
 
-export class Registry extends Feature {
+export class Registry extends Feature implements DeviceDirectory {
   county!: CountyInfo;
   private readonly compounds = new Map<string, CompoundInfo>();
   private readonly groups = new Map<string, LanternGroupInfo>();

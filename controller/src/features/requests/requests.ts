@@ -3,9 +3,9 @@
  * table; one catch turns any failure into an error response with a code.
  */
 import { PROTOCOL_VERSION, type DeviceAddress, type DeviceRequest, type RequestMethod } from '@caideng/protocol';
-import { Feature, type FeatureContext } from './feature.js';
-import type { Broker } from '../broker/broker.js';
-import type { SceneLibrary } from './sceneLibrary.js';
+import { Feature, type FeatureContext } from '../feature.js';
+import type { BusPublisher } from '../../broker/ports.js';
+import type { SceneLibrary } from '../scenes/sceneLibrary.js';
 import { CaidengError } from '@caideng/protocol';
 
 type Handler = (address: DeviceAddress, request: DeviceRequest, receivedAt: number) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -24,7 +24,7 @@ export class Requests extends Feature {
 
   constructor(
     ctx: FeatureContext,
-    private readonly broker: Broker,
+    private readonly broker: BusPublisher,
     private readonly scenes: SceneLibrary,
   ) {
     super(ctx, 'requests');

@@ -2,8 +2,9 @@
  * Telemetry ingest: rows are buffered and written in one transaction per flush interval, so
  * thousands of readings per second cost a few transactions, not thousands. Old rows are pruned daily.
  */
-import { Feature, type FeatureContext } from './feature.js';
-import type { TelemetryTable } from '../store/schema.js';
+import { Feature, type FeatureContext } from '../feature.js';
+import type { TelemetryTable } from '../../store/schema.js';
+import type { TelemetryRow } from '../../bus/eventBus.js';
 
 /** A flush is started early when this many rows wait, so one flush never blocks the event loop for long. */
 const MAX_BUFFER = 2000;
@@ -63,6 +64,7 @@ export class TelemetryStore extends Feature {
           await this.ctx.db.insertInto('telemetry').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
           this.stored += Math.min(ROWS_PER_INSERT, rows.length - i);
         }
+        this.ctx.bus.emit('telemetry.batch', { rows: rows.map(toBusRow) });
       } catch (err) {
         const unstored = rows.length - (this.stored - storedBefore);
         this.buffer = rows.slice(rows.length - unstored).concat(this.buffer).slice(-MAX_BUFFER * 4);
@@ -77,4 +79,17 @@ export class TelemetryStore extends Feature {
     const result = await this.ctx.db.deleteFrom('telemetry').where('received_at', '<', cutoff).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+function toBusRow(r: TelemetryTable): TelemetryRow {
+  return {
+    compound: r.compound_id,
+    group: r.group_id,
+    ts: r.ts,
+    receivedAt: r.received_at,
+    watts: r.watts,
+    temperatureC: r.temperature_c,
+    energyWh: r.energy_wh,
+    faults: r.faults_json ? (JSON.parse(r.faults_json) as string[]) : [],
+  };
 }

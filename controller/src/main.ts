@@ -10,21 +10,57 @@ import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
 import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
 
+const USAGE = `Usage: caideng [options]     (npm start runs it with --demo)
+
+Starts the controller: MQTT broker, HTTP API and dashboard.
+
+  -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults)
+  --demo                also run a simulated county of every registered device
+  --http-port N         HTTP port of the API, dashboard and MQTT over WebSocket (0 = any free port)
+  --mqtt-port N         MQTT (TCP) port (0 = any free port)
+  --data-dir DIR        directory for the store and the provisioning file (credentials.json)
+  --log-level LEVEL     trace, debug, info (default), warn, error, fatal or silent
+  -h, --help            this text
+`;
+
+/** Ends the process once everything written to stdout and stderr has gone out (a bare exit() cuts piped output). */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || !stream.writable) done();
+    else stream.write('', done);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string', short: 'c' },
-      demo: { type: 'boolean', default: false },
-      'http-port': { type: 'string' },
-      'mqtt-port': { type: 'string' },
-      'data-dir': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        demo: { type: 'boolean', default: false },
+        'http-port': { type: 'string' },
+        'mqtt-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    // parseArgs throws a TypeError (with a stack) for an unknown flag or a missing value: one line instead.
+    if (!String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) throw err;
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message);
+    process.stderr.write(`caideng: ${unknown ? `unknown option '${unknown[1]}'` : (err as Error).message.split('\n')[0]} (see --help)\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (values.help) {
-    process.stdout.write('usage: caideng [--config file.json] [--demo] [--http-port N] [--mqtt-port N] [--data-dir DIR] [--log-level info]\n');
+    process.stdout.write(USAGE);
     return;
   }
   const configFile = values.config ?? process.env.CAIDENG_CONFIG;
@@ -62,7 +98,7 @@ async function main(): Promise<void> {
     controller.log.info({ signal }, 'stopping');
     await simulation?.stop();
     await controller.stop();
-    process.exit(0);
+    exitWhenFlushed(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -74,5 +110,5 @@ main().catch((err: unknown) => {
   } else {
     process.stderr.write(`caideng: ${(err as Error).stack ?? String(err)}\n`);
   }
-  process.exit(1);
+  exitWhenFlushed(1);
 });

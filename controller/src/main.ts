@@ -36,6 +36,20 @@ function exitWhenFlushed(code: number): void {
   }
 }
 
+/**
+ * Keeps the process alive until `work` settles. Closing the store waits for its checkpoint thread, which is
+ * unref'd; with nothing else left (a start that failed, the end of a stop) the loop would empty first and
+ * Node would end silently with code 0 instead of reporting the failure.
+ */
+async function whileAlive<T>(work: Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -75,7 +89,7 @@ async function main(): Promise<void> {
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;
   }
 
-  const controller = await startController(input);
+  const controller = await whileAlive(startController(input));
   let simulation: Simulation | null = null;
   if (controller.config.demo.simulate) {
     simulation = startSimulation(controller.config, controller.mqttUrl, controller.log);
@@ -96,8 +110,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     controller.log.info({ signal }, 'stopping');
-    await simulation?.stop();
-    await controller.stop();
+    await whileAlive((async () => {
+      await simulation?.stop();
+      await controller.stop();
+    })());
     exitWhenFlushed(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -107,6 +123,9 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof CaidengError) {
     process.stderr.write(`caideng: ${err.code}: ${err.message}\n`);
+  } else if (typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+    // A system error (a port in use, a directory not writable) is the operator's to fix: its message says it all.
+    process.stderr.write(`caideng: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`caideng: ${(err as Error).stack ?? String(err)}\n`);
   }

@@ -4,13 +4,16 @@
  * into a slow pipe, usage and unknown flags.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisioningPath } from '../src/credentials/provisioning.js';
-import { DEMO_COUNTY, connect, connectDevice, endClient, startTestController, tempDir, type TestController } from './helpers.js';
+import { readProvisioning } from '../src/credentials/provisioning.js';
+import { DEMO_COUNTY, SMALL_COUNTY, connect, connectDevice, endClient, startTestController, tempDir, type TestController } from './helpers.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -228,5 +231,33 @@ describe('usage and unknown flags', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe("caideng: unknown option '--no-such-flag' (see --help)\n");
+  });
+});
+
+describe('the controller process when its HTTP port is taken', () => {
+  it('exits 1 with one line, and the secrets it issued are in the file for the next start', async () => {
+    const dataDir = tempDir();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const config = join(dataDir, 'config.json');
+    writeFileSync(config, JSON.stringify({ registryFile: SMALL_COUNTY, http: { host: '127.0.0.1', port }, mqtt: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } }));
+    try {
+      const failed = await runCli(MAIN, ['--config', config, '--data-dir', dataDir]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toBe(`caideng: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+      const issued = readProvisioning(dataDir)!.devices;
+      expect(issued).toHaveLength(10);
+
+      const ctl = await startTestController({}, dataDir);
+      try {
+        for (const d of issued) await endClient(await connect(ctl.mqttUrl, { username: d.username, password: d.password, clientId: d.username }));
+      } finally {
+        await ctl.stop();
+      }
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

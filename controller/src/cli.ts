@@ -80,7 +80,10 @@ async function credentials(argv: string[]): Promise<number> {
       return 0;
     case 'env': {
       const d = devices[0];
-      if (!d) return 1;
+      if (!d) {
+        err(`no credentials${values.role ? ` for role '${values.role}'` : ''} in ${provisioningPath(values['data-dir'])}\n`);
+        return 1;
+      }
       out(`CAIDENG_MQTT_URL=${file.mqtt.url}\nCAIDENG_MQTT_USERNAME=${d.username}\nCAIDENG_MQTT_PASSWORD=${d.password}\n`);
       return 0;
     }

@@ -71,6 +71,33 @@ describe('credentials across a failed start', () => {
     expect(res.status).toBe(200);
   });
 
+  it('does not start over an unreadable provisioning file (it may hold the only copy of secrets) and commits nothing', async () => {
+    const dir = dataDir();
+    writeFileSync(provisioningPath(dir), '{"version": 1, "devices": [');
+    await expect(startTestController({}, dir)).rejects.toMatchObject({ code: 'CAIDENG_ERR_PROVISIONING' });
+    expect(readFileSync(provisioningPath(dir), 'utf8')).toBe('{"version": 1, "devices": [');
+
+    rmSync(provisioningPath(dir));
+    const ctl = await start(dir);
+    const file = readProvisioning(dir)!;
+    expect(file.devices).toHaveLength(ctl.registry.usernames().length);
+    for (const d of file.devices) await endClient(await connect(ctl.mqttUrl, { username: d.username, password: d.password, clientId: d.username }));
+  });
+
+  it('lists only secrets that match the store (a secret from a rotation whose commit failed is dropped)', async () => {
+    const dir = dataDir();
+    const first = await start(dir);
+    await first.stop();
+    controllers.length = 0;
+    const file = readProvisioning(dir)!;
+    file.devices.find((d) => d.username === 'alpha/group/g03')!.password = 'never-committed';
+    writeFileSync(provisioningPath(dir), JSON.stringify(file));
+
+    await start(dir);
+    const after = readProvisioning(dir)!;
+    expect(after.devices.map((d) => d.username)).toEqual(file.devices.map((d) => d.username).filter((u) => u !== 'alpha/group/g03'));
+  });
+
   it('writes the file with mode 0600 and leaves no temporary file behind', async () => {
     const dir = dataDir();
     await start(dir);

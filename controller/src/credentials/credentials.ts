@@ -92,9 +92,16 @@ export class CredentialStore extends Feature implements DeviceAuthenticator, Ope
     if (rows.length > 0) this.log.info({ issued: rows.length }, 'issued device credentials (see the provisioning file)');
   }
 
-  /** Rewrites the provisioning file with the current endpoints (the controller calls it once it listens). */
+  /**
+   * Rewrites the provisioning file with the current endpoints (the controller calls it once it listens). The
+   * secrets are in the file already, so a failure here costs only the endpoints: logged, not fatal.
+   */
   writeProvisioningFile(): void {
-    this.writeFile(this.byUsername, new Map(), this.operator, null);
+    try {
+      this.writeFile(this.byUsername, new Map(), this.operator, null);
+    } catch (err) {
+      this.log.error({ err }, 'could not update the provisioning file with the endpoints');
+    }
   }
 
   verify(username: string, password: Buffer | string | undefined): boolean {

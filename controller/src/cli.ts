@@ -1,67 +1,177 @@
 #!/usr/bin/env node
 /**
- * Operator commands.
- *   caideng-admin credentials [--data-dir DIR] [--compound ID] [--role group|kiosk|bridge|monitor] [--format table|json|env]
- * Prints the device credentials from the provisioning file (mode 0600, in the data directory).
+ * Operator commands (`npm run credentials -- …` runs `caideng-admin credentials …`); see USAGE.
+ * Output is written in full before the process ends: the exit code is set and the process ends on its own
+ * once stdout has drained (process.exit() would cut a piped answer at the pipe's 64 KiB).
  */
-import { parseArgs } from 'node:util';
-import { readProvisioning, provisioningPath } from './credentials/provisioning.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Compile } from 'typebox/compile';
+import type { TSchema } from 'typebox';
+import { CaidengError, parseDeviceUsername } from '@caideng/protocol';
+import { readProvisioning, provisioningPath, type ProvisioningFile } from './credentials/provisioning.js';
+import { revokeOffline, rotateOffline } from './credentials/offline.js';
+import { RevokedAnswer, RotatedAnswer } from './credentials/schemas.js';
 
-function credentials(argv: string[]): number {
-  const { values } = parseArgs({
+const USAGE = `Usage: caideng-admin credentials [options]             print the device credentials
+       caideng-admin credentials rotate DEVICE [options]  issue DEVICE a new secret
+       caideng-admin credentials revoke DEVICE [options]  remove DEVICE's credential
+
+DEVICE is an MQTT username, {compound}/{role}/{device}, e.g. xinghe-jiayuan/group/g01.
+Rotating or revoking ends the device's live sessions at once; a revoked device is refused until it is
+rotated. With a controller running (at http.url of the provisioning file) the change goes through its
+API; with none, it is made in the store of the data directory and the next start uses it.
+
+  --data-dir DIR          the controller's data directory (default $CAIDENG_DATA_DIR or var/data)
+  --compound ID           only this compound (listing)
+  --role ROLE             only group, kiosk, bridge or monitor accounts (listing)
+  --format FORMAT         table (default), json, or env (listing: the first match as shell variables)
+  -h, --help              this text
+`;
+
+class UsageError extends Error {}
+
+const out = (text: string) => void process.stdout.write(text);
+const err = (text: string) => void process.stderr.write(text);
+
+/** parseArgs, with its errors (a TypeError with a stack) turned into one line for the operator. */
+function parse<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (!code.startsWith('ERR_PARSE_ARGS')) throw e;
+    const unknown = /Unknown option '([^']+)'/.exec((e as Error).message);
+    throw new UsageError(unknown ? `unknown option '${unknown[1]}'` : (e as Error).message.split('\n')[0]!);
+  }
+}
+
+const common = {
+  'data-dir': { type: 'string', default: process.env.CAIDENG_DATA_DIR ?? 'var/data' },
+  format: { type: 'string', default: 'table' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function loadFile(dataDir: string): ProvisioningFile | null {
+  const file = readProvisioning(dataDir);
+  if (!file) err(`no provisioning file at ${provisioningPath(dataDir)}: start the controller once to issue credentials\n`);
+  return file;
+}
+
+async function credentials(argv: string[]): Promise<number> {
+  if (argv[0] === 'rotate' || argv[0] === 'revoke') return change(argv[0], argv.slice(1));
+  const { values, positionals } = parse({
     args: argv,
-    options: {
-      'data-dir': { type: 'string', default: process.env.CAIDENG_DATA_DIR ?? 'var/data' },
-      compound: { type: 'string' },
-      role: { type: 'string' },
-      format: { type: 'string', default: 'table' },
-    },
+    options: { ...common, compound: { type: 'string' }, role: { type: 'string' } },
+    allowPositionals: true,
     strict: true,
   });
-  const dataDir = values['data-dir']!;
-  const file = readProvisioning(dataDir);
-  if (!file) {
-    process.stderr.write(`no provisioning file at ${provisioningPath(dataDir)}: start the controller once to issue credentials\n`);
-    return 1;
-  }
+  if (values.help) return (out(USAGE), 0);
+  if (positionals.length > 0) throw new UsageError(`unknown command 'credentials ${positionals[0]}': use rotate or revoke`);
+  const file = loadFile(values['data-dir']);
+  if (!file) return 1;
   const devices = file.devices.filter((d) => (!values.compound || d.compound === values.compound) && (!values.role || d.role === values.role));
   if (values.compound && devices.length === 0) {
-    process.stderr.write(`no credentials for compound '${values.compound}'\n`);
+    err(`no credentials for compound '${values.compound}'\n`);
     return 1;
   }
   switch (values.format) {
     case 'json':
-      process.stdout.write(JSON.stringify({ ...file, devices }, null, 2) + '\n');
+      out(JSON.stringify({ ...file, devices }, null, 2) + '\n');
       return 0;
     case 'env': {
       const d = devices[0];
-      if (!d) return 1;
-      process.stdout.write(`CAIDENG_MQTT_URL=${file.mqtt.url}\nCAIDENG_MQTT_USERNAME=${d.username}\nCAIDENG_MQTT_PASSWORD=${d.password}\n`);
+      if (!d) {
+        err(`no credentials${values.role ? ` for role '${values.role}'` : ''} in ${provisioningPath(values['data-dir'])}\n`);
+        return 1;
+      }
+      out(`CAIDENG_MQTT_URL=${file.mqtt.url}\nCAIDENG_MQTT_USERNAME=${d.username}\nCAIDENG_MQTT_PASSWORD=${d.password}\n`);
       return 0;
     }
     case 'table': {
-      process.stdout.write(`MQTT ${file.mqtt.url}${file.operator ? `\nHTTP operator token: ${file.operator.token}` : ''}\n\n`);
       const w = Math.max(8, ...devices.map((d) => d.username.length));
-      process.stdout.write(`${'username'.padEnd(w)}  password\n`);
-      for (const d of devices) process.stdout.write(`${d.username.padEnd(w)}  ${d.password}\n`);
+      const lines = [`MQTT ${file.mqtt.url}${file.operator ? `\nHTTP operator token: ${file.operator.token}` : ''}\n`, `${'username'.padEnd(w)}  password`];
+      for (const d of devices) lines.push(`${d.username.padEnd(w)}  ${d.password}`);
+      out(lines.join('\n') + '\n');
       return 0;
     }
     default:
-      process.stderr.write(`unknown --format '${values.format}': use table, json or env\n`);
-      return 2;
+      throw new UsageError(`unknown --format '${values.format}': use table, json or env`);
   }
 }
 
-const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (argv: string[]) => number> = { credentials };
-const run = command ? commands[command] : undefined;
-if (!run) {
-  process.stderr.write('usage: caideng-admin credentials [--data-dir DIR] [--compound ID] [--role ROLE] [--format table|json|env]\n');
-  process.exit(2);
+type Answer = RotatedAnswer | RevokedAnswer;
+const checkRotated = Compile(RotatedAnswer as TSchema);
+const checkRevoked = Compile(RevokedAnswer as TSchema);
+
+/** `rotate DEVICE` / `revoke DEVICE`: through the running controller's API, or offline in its store. */
+async function change(action: 'rotate' | 'revoke', argv: string[]): Promise<number> {
+  const { values, positionals } = parse({ args: argv, options: common, allowPositionals: true, strict: true });
+  if (values.help) return (out(USAGE), 0);
+  if (values.format !== 'table' && values.format !== 'json') throw new UsageError(`unknown --format '${values.format}': use table or json`);
+  if (positionals.length !== 1) throw new UsageError(`${action} takes one DEVICE ({compound}/{role}/{device})`);
+  const username = positionals[0]!;
+  const a = parseDeviceUsername(username);
+  if (!a) throw new UsageError(`'${username}' is not a device username ({compound}/{role}/{device})`);
+  const dataDir = values['data-dir'];
+  const file = loadFile(dataDir);
+  if (!file) return 1;
+
+  const path = `/api/devices/${a.compound}/${a.role}/${a.device}/credentials${action === 'rotate' ? '/rotate' : ''}`;
+  const online = await callController(file, action === 'rotate' ? 'POST' : 'DELETE', path, action === 'rotate' ? checkRotated : checkRevoked);
+  let answer: Answer;
+  if (online.reached) {
+    answer = online.answer;
+    err(`${action === 'rotate' ? 'rotated' : 'revoked'} ${username} on the controller at ${file.http!.url}; its sessions were closed\n`);
+  } else {
+    answer = action === 'rotate' ? await rotateOffline(dataDir, username) : await revokeOffline(dataDir, username);
+    err(`${action === 'rotate' ? 'rotated' : 'revoked'} ${username} in the store at ${dataDir} (${online.why}); the next start uses it\n`);
+  }
+  if (values.format === 'json') out(JSON.stringify(answer) + '\n');
+  else if ('password' in answer) out(`${answer.username}  ${answer.password}\n`);
+  return 0;
 }
-try {
-  process.exit(run(rest));
-} catch (err) {
-  process.stderr.write(`caideng-admin: ${(err as Error).message}\n`);
-  process.exit(2);
+
+type Reach = { reached: true; answer: Answer } | { reached: false; why: string };
+
+/** Calls the controller named in the provisioning file. Only a refused connection counts as "no controller"; anything else is an error. */
+async function callController(file: ProvisioningFile, method: string, path: string, check: { Check(v: unknown): boolean }): Promise<Reach> {
+  const url = file.http?.url;
+  const token = file.operator?.token;
+  if (!url || !token) return { reached: false, why: 'the provisioning file names no controller' };
+  let res: Response;
+  try {
+    res = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code === 'ECONNREFUSED') return { reached: false, why: `no controller at ${url}` };
+    throw new Error(`the controller at ${url} did not answer: ${cause?.message ?? (e as Error).message}`);
+  }
+  const body = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
+  if (res.ok && check.Check(body)) return { reached: true, answer: body as unknown as Answer };
+  if (body?.code && body.message) throw new Error(`${body.code}: ${body.message}`);
+  throw new Error(`the controller at ${url} answered ${res.status} ${res.statusText}`);
 }
+
+async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`| head`) is not an error of ours.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') return (out(USAGE), 0);
+  const commands: Record<string, (argv: string[]) => Promise<number>> = { credentials };
+  const run = command ? commands[command] : undefined;
+  try {
+    if (!run) throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
+    return await run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`caideng-admin: ${e.message} (see --help)\n`);
+      return 2;
+    }
+    err(`caideng-admin: ${e instanceof CaidengError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

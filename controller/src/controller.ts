@@ -13,6 +13,7 @@ import { Broker } from './broker/broker.js';
 import { Registry } from './registry/registry.js';
 import countyRoutes from './registry/routes.js';
 import { CredentialStore } from './credentials/credentials.js';
+import credentialRoutes from './credentials/routes.js';
 import { DeviceState } from './features/devices/deviceState.js';
 import { TelemetryStore } from './features/telemetry/telemetry.js';
 import { Commands } from './features/commands/commands.js';
@@ -117,6 +118,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await http.register(countyRoutes, { registry, state });
     await http.register(commandRoutes, { commands, guard });
     await http.register(sceneRoutes, { scenes, registry, guard });
+    await http.register(credentialRoutes, { credentials, guard });
     await registerDashboard(http);
     await broker.start(http.server);
     brokerStarted = true;

@@ -10,21 +10,71 @@ import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
 import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
 
+const USAGE = `Usage: caideng [options]     (npm start runs it with --demo)
+
+Starts the controller: MQTT broker, HTTP API and dashboard.
+
+  -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults)
+  --demo                also run a simulated county of every registered device
+  --http-port N         HTTP port of the API, dashboard and MQTT over WebSocket (0 = any free port)
+  --mqtt-port N         MQTT (TCP) port (0 = any free port)
+  --data-dir DIR        directory for the store and the provisioning file (credentials.json)
+  --log-level LEVEL     trace, debug, info (default), warn, error, fatal or silent
+  -h, --help            this text
+`;
+
+/** Ends the process once everything written to stdout and stderr has gone out (a bare exit() cuts piped output). */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || !stream.writable) done();
+    else stream.write('', done);
+  }
+}
+
+/**
+ * Keeps the process alive until `work` settles. Closing the store waits for its checkpoint thread, which is
+ * unref'd; with nothing else left (a start that failed, the end of a stop) the loop would empty first and
+ * Node would end silently with code 0 instead of reporting the failure.
+ */
+async function whileAlive<T>(work: Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string', short: 'c' },
-      demo: { type: 'boolean', default: false },
-      'http-port': { type: 'string' },
-      'mqtt-port': { type: 'string' },
-      'data-dir': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        demo: { type: 'boolean', default: false },
+        'http-port': { type: 'string' },
+        'mqtt-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    // parseArgs throws a TypeError (with a stack) for an unknown flag or a missing value: one line instead.
+    if (!String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) throw err;
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message);
+    process.stderr.write(`caideng: ${unknown ? `unknown option '${unknown[1]}'` : (err as Error).message.split('\n')[0]} (see --help)\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (values.help) {
-    process.stdout.write('usage: caideng [--config file.json] [--demo] [--http-port N] [--mqtt-port N] [--data-dir DIR] [--log-level info]\n');
+    process.stdout.write(USAGE);
     return;
   }
   const configFile = values.config ?? process.env.CAIDENG_CONFIG;
@@ -39,7 +89,7 @@ async function main(): Promise<void> {
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;
   }
 
-  const controller = await startController(input);
+  const controller = await whileAlive(startController(input));
   let simulation: Simulation | null = null;
   if (controller.config.demo.simulate) {
     simulation = startSimulation(controller.config, controller.mqttUrl, controller.log);
@@ -60,9 +110,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     controller.log.info({ signal }, 'stopping');
-    await simulation?.stop();
-    await controller.stop();
-    process.exit(0);
+    await whileAlive((async () => {
+      await simulation?.stop();
+      await controller.stop();
+    })());
+    exitWhenFlushed(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -71,8 +123,11 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   if (err instanceof CaidengError) {
     process.stderr.write(`caideng: ${err.code}: ${err.message}\n`);
+  } else if (typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+    // A system error (a port in use, a directory not writable) is the operator's to fix: its message says it all.
+    process.stderr.write(`caideng: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`caideng: ${(err as Error).stack ?? String(err)}\n`);
   }
-  process.exit(1);
+  exitWhenFlushed(1);
 });

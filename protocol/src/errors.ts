@@ -36,9 +36,12 @@ export const ERRORS = {
   CAIDENG_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   CAIDENG_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'request body must be application/json' },
   CAIDENG_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  CAIDENG_ERR_DEVICE_NOT_FOUND: { status: 404, message: "device '%s' is not in the registry" },
+  CAIDENG_ERR_CREDENTIAL_NOT_FOUND: { status: 404, message: "device '%s' has no credential to revoke" },
   // --- start-up -----------------------------------------------------------------------------
   CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },
   CAIDENG_ERR_REGISTRY: { status: 0, message: 'registry file is invalid: %s' },
+  CAIDENG_ERR_PROVISIONING: { status: 0, message: 'provisioning file %s is unreadable: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

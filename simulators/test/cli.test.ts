@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +33,7 @@ describe('parseCliArgs', () => {
     [['--credentials', 'c', '--fault', 'a/group/g1:melted'], /unknown fault code 'melted'/],
     [['--credentials', 'c', '--drop', 'g1'], /'g1' is not a device username/],
     [['--credentials', 'c', '--url', 'localhost'], /--url must be a broker URL/],
-    [['--credentials', 'c', '--colour', 'red'], /Unknown option '--colour'/],
+    [['--credentials', 'c', '--colour', 'red'], /^unknown option '--colour'$/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv as string[])).toThrow(CliUsageError);
     expect(() => parseCliArgs(argv as string[])).toThrow(message);
@@ -83,12 +86,36 @@ describe('runCli', () => {
     await inbox.close();
   });
 
-  it('exits 2 with usage on bad flags and 1 when the credentials cannot be read', async () => {
+  it('exits 2 with one line on bad flags and 1 when the credentials cannot be read', async () => {
     const errors: string[] = [];
     const lines: string[] = [];
     expect(await runCli(['--seed', 'x', '--credentials', 'c'], { writeError: (t) => errors.push(t), write: (l) => lines.push(l), handleSignals: false })).toBe(2);
-    expect(errors.join('')).toMatch(/--seed must be an integer/);
+    expect(errors.join('')).toMatch(/^error: --seed must be an integer >= 0, got 'x' \(see --help\)\n$/);
     expect(await runCli(['--credentials', join(dir, 'missing.json')], { write: (l) => lines.push(l), handleSignals: false })).toBe(1);
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ level: 'error', err: { name: 'CredentialsError' } });
+  });
+});
+
+describe('the sim command as a process', () => {
+  const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, [CLI, ...args]).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('answers --help with its whole usage on stdout', async () => {
+    const { code, stdout, stderr } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^Usage: node simulators\/dist\/cli.js --credentials FILE/);
+    expect(stdout).toContain('USER is a device username');
+  });
+
+  it('refuses an unknown flag with one line and exit code 2, not a stack trace', async () => {
+    const { code, stdout, stderr } = await run(['--credentials', 'c.json', '--colour', 'red']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("error: unknown option '--colour' (see --help)\n");
   });
 });

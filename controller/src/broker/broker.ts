@@ -130,6 +130,9 @@ export class Broker implements BusPublisher {
       this.current.delete(who.username);
       this.bus.emit('device.disconnected', { identity: who, hadWill: Boolean((client as Client & { will?: unknown }).will), at: Date.now() });
     });
+    this.bus.on('credential.revoked', this, ({ username }) => {
+      this.disconnect(username);
+    });
     this.aedes.on('clientError', (client, err) => this.log.debug({ client: client.id, err: err.message }, 'client error'));
     this.aedes.on('connectionError', (client, err) => this.log.debug({ err: err.message }, 'connection error'));
 
@@ -183,6 +186,18 @@ export class Broker implements BusPublisher {
   /** Whether a device (by username) has a live connection to this broker. */
   isConnected(username: string): boolean {
     return this.current.has(username);
+  }
+
+  /** Closes every session of a device (its main one and any `username/<suffix>`); returns how many. */
+  disconnect(username: string): number {
+    let closed = 0;
+    for (const client of Object.values((this.aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      if (this.identities.get(client)?.username !== username) continue;
+      client.close();
+      closed++;
+    }
+    if (closed > 0) this.log.info({ username, sessions: closed }, 'device disconnected');
+    return closed;
   }
 
   private authenticate(

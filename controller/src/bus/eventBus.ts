@@ -80,6 +80,8 @@ export interface BusEvents {
   'command.settled': { delivery: SettledDelivery; remaining: number };
   /** Telemetry rows were stored (after the write, in the order they arrived). */
   'telemetry.batch': { rows: readonly TelemetryRow[] };
+  /** A device's credential stopped working (rotated or revoked): its live sessions must end now. */
+  'credential.revoked': { username: string; reason: 'rotated' | 'revoked' };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

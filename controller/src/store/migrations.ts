@@ -143,9 +143,17 @@ const m0002: Migration = {
   },
 };
 
+/** A revoked credential stays as a row, so the next start does not issue the device a new one. */
+const m0003CredentialRevocation: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('credentials').addColumn('revoked_at', 'bigint').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
+  '0005_credential_revocation': m0003CredentialRevocation,
 };
 
 export const migrationProvider: MigrationProvider = {

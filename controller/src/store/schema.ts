@@ -44,6 +44,8 @@ export interface CredentialTable {
   secret_hash: string;
   created_at: number;
   rotated_at: number | null;
+  /** Set when the operator revoked the credential; the hash is cleared then. */
+  revoked_at: number | null;
 }
 
 export interface DeviceStatusTable {

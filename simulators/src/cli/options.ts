@@ -105,7 +105,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
       },
     }));
   } catch (err) {
-    throw new CliUsageError((err as Error).message);
+    // parseArgs throws a TypeError with a long hint; the operator gets one line that names the flag.
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message);
+    throw new CliUsageError(unknown ? `unknown option '${unknown[1]}'` : ((err as Error).message.split('\n')[0] ?? String(err)));
   }
   if (values.help) return { help: true };
   if (!values.credentials) throw new CliUsageError('--credentials FILE is required (the controller writes it, e.g. var/demo/credentials.json)');

@@ -28,7 +28,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     parsed = parseCliArgs(argv);
   } catch (err) {
     if (err instanceof CliUsageError) {
-      writeError(`error: ${err.message}\n\n${USAGE}\n`);
+      writeError(`error: ${err.message} (see --help)\n`);
       return 2;
     }
     throw err;

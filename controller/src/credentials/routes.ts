@@ -1,0 +1,31 @@
+/**
+ * Operator actions on one device's credential. Both end the device's live sessions at once. The rotate
+ * answer carries the new secret (also written to the provisioning file); the logs never do (fastify logs no
+ * bodies, and the logger redacts `password`).
+ */
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { CredentialStore } from './credentials.js';
+import { DeviceParams, RevokedAnswer, RotatedAnswer } from './schemas.js';
+
+export interface CredentialRoutesOptions {
+  credentials: CredentialStore;
+  guard: preHandlerAsyncHookHandler;
+}
+
+const username = (p: DeviceParams) => `${p.compound}/${p.role}/${p.device}`;
+
+export default async function credentialRoutes(app: FastifyInstance, { credentials, guard }: CredentialRoutesOptions): Promise<void> {
+  /** Issues a new secret; the old one is refused from now on. Re-admits a revoked device. */
+  app.post<{ Params: DeviceParams }>(
+    '/api/devices/:compound/:role/:device/credentials/rotate',
+    { schema: { params: DeviceParams, response: { 200: RotatedAnswer } }, preHandler: guard },
+    async (req) => credentials.rotate(username(req.params)),
+  );
+
+  /** Revokes the credential: the device is refused at CONNECT until it is rotated. */
+  app.delete<{ Params: DeviceParams }>(
+    '/api/devices/:compound/:role/:device/credentials',
+    { schema: { params: DeviceParams, response: { 200: RevokedAnswer } }, preHandler: guard },
+    async (req) => credentials.revoke(username(req.params)),
+  );
+}

@@ -125,6 +125,17 @@ describe('command retention', () => {
     expect(commands.counters.pruned).toBe(all);
   });
 
+  it('stops tracking deliveries of the commands it prunes', async () => {
+    const { id } = await commands.send('beta', { power: 'on' }, origin);
+    const later = Date.now() + 8 * 86_400_000;
+    expect(await commands.prune(later)).toBe(1);
+    // Nothing left to wait for or to sweep: the delivery was forgotten with its command.
+    await commands.wait(id, 60_000);
+    counter.kinds.length = 0;
+    await commands.sweep(later);
+    expect(counter.count('UpdateQueryNode')).toBe(0);
+  });
+
   it('logs and counts a failed prune instead of throwing, and prunes on the next run', async () => {
     const { id } = await commands.send('beta', { power: 'on' }, origin);
     const later = Date.now() + 8 * 86_400_000;

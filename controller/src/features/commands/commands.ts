@@ -91,8 +91,10 @@ export class Commands extends Feature {
   private readonly remaining = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private sweeping = false;
-  private pruning = false;
+  /** The sweep or prune running now, if any: the next tick skips instead of overlapping, stop() waits for it. */
+  private sweeping: Promise<void> | null = null;
+  private pruning: Promise<number> | null = null;
+  private stopping = false;
   readonly counters = {
     sent: 0,
     acked: 0,
@@ -134,9 +136,12 @@ export class Commands extends Feature {
   }
 
   override async stop(): Promise<void> {
+    this.stopping = true;
     await super.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    // The store closes after this: let a running sweep finish its write, and a prune its current chunk.
+    await Promise.all([this.sweeping, this.pruning]);
     for (const list of this.waiters.values()) for (const w of list) w();
     this.waiters.clear();
   }
@@ -253,38 +258,46 @@ export class Commands extends Feature {
    * their group came back. One UPDATE per chunk; a sweep still running when the next is due is not overlapped.
    * Called every 500 ms; public so tests can sweep at a chosen time.
    */
-  async sweep(now = Date.now()): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      const limit = this.ctx.config.commands.ackTimeoutMs;
-      const timedOut: Pending[] = [];
-      const expired: Pending[] = [];
-      for (const [key, p] of this.pending) {
-        if (p.trackedAt !== null ? now - p.trackedAt < limit : expiryOf(p.command) > now) continue;
-        this.untrack(key);
-        (p.trackedAt !== null ? timedOut : expired).push(p);
-      }
-      this.counters.timeouts += timedOut.length;
-      this.counters.expired += expired.length;
-      await this.settleMany(timedOut, 'timeout', now);
-      await this.settleMany(expired, 'expired', now);
-    } finally {
-      this.sweeping = false;
+  sweep(now = Date.now()): Promise<void> {
+    if (this.sweeping) return Promise.resolve();
+    this.sweeping = this.runSweep(now).finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  private async runSweep(now: number): Promise<void> {
+    const limit = this.ctx.config.commands.ackTimeoutMs;
+    const timedOut: Pending[] = [];
+    const expired: Pending[] = [];
+    for (const [key, p] of this.pending) {
+      if (p.trackedAt !== null ? now - p.trackedAt < limit : expiryOf(p.command) > now) continue;
+      this.untrack(key);
+      (p.trackedAt !== null ? timedOut : expired).push(p);
     }
+    this.counters.timeouts += timedOut.length;
+    this.counters.expired += expired.length;
+    await this.settleMany(timedOut, 'timeout', now);
+    await this.settleMany(expired, 'expired', now);
   }
 
   /**
    * Deletes commands (and their deliveries) issued more than `storage.commandRetentionDays` ago, a chunk at a
    * time so a large backlog never blocks the event loop. Never throws: errors are logged and counted.
    */
-  async prune(now = Date.now(), chunk = PRUNE_CHUNK): Promise<number> {
-    if (this.pruning) return 0;
-    this.pruning = true;
+  prune(now = Date.now(), chunk = PRUNE_CHUNK): Promise<number> {
+    if (this.pruning) return Promise.resolve(0);
+    this.pruning = this.runPrune(now, chunk).finally(() => {
+      this.pruning = null;
+    });
+    return this.pruning;
+  }
+
+  private async runPrune(now: number, chunk: number): Promise<number> {
     const cutoff = now - this.ctx.config.storage.commandRetentionDays * 86_400_000;
     let deleted = 0;
     try {
-      for (;;) {
+      while (!this.stopping) {
         const ids = (await this.ctx.db.selectFrom('commands').select('id').where('issued_at', '<', cutoff).limit(chunk).execute()).map((r) => r.id);
         if (ids.length === 0) break;
         await this.ctx.db.transaction().execute(async (trx) => {
@@ -298,11 +311,22 @@ export class Commands extends Feature {
     } catch (err) {
       this.counters.pruneErrors++;
       this.log.error({ err, deleted }, 'could not prune old commands; will try again at the next prune');
-    } finally {
-      this.pruning = false;
-      this.counters.pruned += deleted;
     }
+    this.counters.pruned += deleted;
+    if (deleted > 0) this.forgetIssuedBefore(cutoff);
     return deleted;
+  }
+
+  /** Stops tracking deliveries of pruned commands (a group gone for longer than the retention, a far expiry). */
+  private forgetIssuedBefore(cutoff: number): void {
+    for (const [key, p] of this.pending) {
+      if (p.command.ts >= cutoff) continue;
+      this.untrack(key);
+      this.remaining.delete(p.commandId);
+      const list = this.waiters.get(p.commandId);
+      this.waiters.delete(p.commandId);
+      for (const w of list ?? []) w();
+    }
   }
 
   /** At start: deliveries left `sent` by the previous run expire (command expired) or wait to be re-sent. */
@@ -443,6 +467,8 @@ export class Commands extends Feature {
   /** Stores one outcome for many deliveries, one UPDATE per chunk, then settles each (even if the write failed). */
   private async settleMany(list: Pending[], status: 'timeout' | 'expired', now: number): Promise<void> {
     for (let i = 0; i < list.length; i += SETTLE_CHUNK) {
+      // A turn of the event loop between chunks, so acks and pushes are not queued behind a city-wide sweep.
+      if (i > 0) await nextTurn();
       const chunk = list.slice(i, i + SETTLE_CHUNK);
       const size = SETTLE_SIZES.find((s) => s >= chunk.length) ?? SETTLE_CHUNK;
       // Padding repeats the last delivery: a repeated OR term matches nothing more.
@@ -451,7 +477,9 @@ export class Commands extends Feature {
         await this.ctx.db
           .updateTable('command_deliveries')
           .set({ status, settled_at: now })
-          .where('status', '=', 'sent')
+          // Not yet settled. (Not `status = 'sent'`: that would steer SQLite to the partial status index and a
+          // scan of every pending row per statement instead of one primary-key lookup per delivery.)
+          .where('settled_at', 'is', null)
           .where((eb) =>
             eb.or(terms.map((p) => eb.and([eb('command_id', '=', p.commandId), eb('compound_id', '=', p.compound), eb('group_id', '=', p.group)]))),
           )

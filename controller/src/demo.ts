@@ -98,7 +98,7 @@ export async function lightDemoCounty(controller: ControllerHandle): Promise<num
       byScene.set(scene, [...(byScene.get(scene) ?? []), g.id]);
     }
     for (const [name, groups] of byScene) {
-      await controller.commands.send(compound.id, { power: 'on', brightness: 220, scene: { name }, startAt, groups });
+      await controller.commands.send(compound.id, { power: 'on', brightness: 220, scene: { name }, startAt, groups }, { source: 'manual', issuer: 'demo' });
       sent += groups.length;
     }
   }

@@ -7,6 +7,7 @@ import type { MqttClient } from 'mqtt';
 import { decodePayload, topic, type GroupCommand } from '@caideng/protocol';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BusEvents } from '../src/bus/eventBus.js';
 import { SMALL_COUNTY, connectDevice, endClient, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
 
 let ctl: TestController;
@@ -65,6 +66,29 @@ describe('commands', () => {
     // Stored: a later read returns the same outcome.
     const again = await (await fetch(`${ctl.httpUrl}/api/commands/${body.id}`)).json();
     expect(again.deliveries[0].status).toBe('ok');
+    expect(again.deliveries[0].settledAt).toBe(again.deliveries[0].ackedAt);
+  });
+
+  it('records who issued a command: the API\'s bearer token, or the origin a feature names', async () => {
+    const viaApi = await post('/api/compounds/alpha/groups/g01/commands?wait=5000', { power: 'on' });
+    expect(viaApi.body).toMatchObject({ source: 'api', issuer: 'operator-token' });
+    const stored = await (await fetch(`${ctl.httpUrl}/api/commands/${viaApi.body.id}`)).json();
+    expect(stored).toMatchObject({ source: 'api', issuer: 'operator-token' });
+
+    const settled: BusEvents['command.settled'][] = [];
+    const owner = {};
+    ctl.bus.on('command.settled', owner, (e) => void settled.push(e));
+    try {
+      const { id } = await ctl.commands.send('alpha', { brightness: 40, groups: ['g02', 'g03'] }, { source: 'schedule', issuer: 'rule-lantern-festival' });
+      await ctl.commands.wait(id, 5000);
+      expect(await ctl.commands.get(id)).toMatchObject({ source: 'schedule', issuer: 'rule-lantern-festival', pending: 0 });
+      expect(settled.filter((e) => e.delivery.commandId === id).map((e) => e.delivery)).toMatchObject([
+        { status: 'ok', source: 'schedule', issuer: 'rule-lantern-festival', late: false },
+        { status: 'ok', source: 'schedule', issuer: 'rule-lantern-festival', late: false },
+      ]);
+    } finally {
+      ctl.bus.removeOwner(owner);
+    }
   });
 
   it('sends a compound-wide command to every group with one tx, acked by all', async () => {

@@ -25,7 +25,9 @@ describe('restart', () => {
     const k1 = { compound: 'alpha', role: 'kiosk' as const, device: 'k1' };
     await subscribe(kiosk, topic(k1, 'receipt'));
     const receipt = nextMessage<KioskReceipt>(kiosk, topic(k1, 'receipt'));
-    await publish(kiosk, topic(k1, 'event'), { v: 1, button: 'satisfied', ts: Date.now(), seq: 1 });
+    // Re-sent unchanged after the restart: only an identical press is a duplicate.
+    const press = { v: 1, button: 'satisfied', ts: Date.now(), seq: 1 };
+    await publish(kiosk, topic(k1, 'event'), press);
     expect((await receipt).status).toBe('stored');
     // A group's last state is persisted and shown (offline) after the restart.
     const g01 = { compound: 'alpha', role: 'group' as const, device: 'g01' };
@@ -48,7 +50,7 @@ describe('restart', () => {
       expect(again.connected).toBe(true);
       await subscribe(again, topic(k1, 'receipt'));
       const dup = nextMessage<KioskReceipt>(again, topic(k1, 'receipt'));
-      await publish(again, topic(k1, 'event'), { v: 1, button: 'satisfied', ts: Date.now(), seq: 1 });
+      await publish(again, topic(k1, 'event'), press);
       expect((await dup).status).toBe('duplicate');
       expect(await second.presses.count()).toBe(1);
       await endClient(again);

@@ -127,23 +127,34 @@ export type Availability = Type.Static<typeof Availability>;
 export const KIOSK_BUTTONS = ['satisfied', 'unsatisfied', 'too_bright', 'too_late', 'broken_lantern', 'help'] as const;
 export type KioskButton = (typeof KIOSK_BUTTONS)[number];
 
-/** `…/kiosk/{id}/event`: one press. `seq` increases by one per press and per kiosk; it makes presses idempotent. */
+/**
+ * Which run of a kiosk's press counter a `seq` belongs to: a new id whenever the counter may have started over
+ * (reflash, restart without stored state). Optional (added in v1): a kiosk without it has one counter for life.
+ */
+export const KioskBoot = Type.String({ pattern: '^[A-Za-z0-9_-]{1,36}$' });
+
+/**
+ * `…/kiosk/{id}/event`: one press. `seq` increases by one per press within a `boot`; (boot, seq) makes presses
+ * idempotent.
+ */
 export const KioskEvent = Type.Object(
   {
     v: Version,
     button: Type.Enum(KIOSK_BUTTONS),
     ts: EpochMs,
     seq: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }),
+    boot: Type.Optional(KioskBoot),
   },
   closed,
 );
 export type KioskEvent = Type.Static<typeof KioskEvent>;
 
-/** `…/kiosk/{id}/receipt`: the controller confirms a press was stored (or had been already). */
+/** `…/kiosk/{id}/receipt`: the controller confirms a press was stored (or had been already); `boot` echoes the event's. */
 export const KioskReceipt = Type.Object(
   {
     v: Version,
     seq: Type.Integer({ minimum: 0 }),
+    boot: Type.Optional(KioskBoot),
     status: Type.Union([Type.Literal('stored'), Type.Literal('duplicate')]),
     ts: EpochMs,
   },

@@ -1,9 +1,11 @@
 /**
  * A virtual residents' kiosk (反馈亭): six buttons, each press an `event` with a per-kiosk `seq`. A press stays
  * pending until the controller's `receipt` for its seq arrives, and is re-sent after every reconnect (and when
- * unconfirmed for resendAfterMs) — the controller stores each (kiosk, seq) once, so re-sending never doubles a
- * press and a press is never lost while the simulator runs.
+ * unconfirmed for resendAfterMs) — the controller stores each (kiosk, boot, seq) once, so re-sending never doubles
+ * a press and a press is never lost while the simulator runs. Each kiosk object has its own random `boot` id: its
+ * seq counter lives in memory, so a new process is a new run of the counter.
  */
+import { randomUUID } from 'node:crypto';
 import { KIOSK_BUTTONS, PROTOCOL_VERSION, decodePayload, type Channel, type KioskReceipt } from '@caideng/protocol';
 import type { KioskCredential } from './credentials.js';
 import { SimulatedDevice, type DeviceCounters, type DeviceEvents, type DeviceOptions } from './device.js';
@@ -39,6 +41,8 @@ export interface KioskOptions extends DeviceOptions {
   firstSeq?: number;
   /** Relative weights of the buttons for automatic presses. Default DEFAULT_BUTTON_WEIGHTS. */
   buttonWeights?: Partial<Record<KioskButton, number>>;
+  /** Boot id sent with every press (`^[A-Za-z0-9_-]{1,36}$`). Default: a random UUID per kiosk object. */
+  boot?: string;
 }
 
 export interface KioskEvents extends DeviceEvents {
@@ -56,7 +60,7 @@ export interface KioskCounters extends DeviceCounters {
   receipts: number;
   /** Receipts with status `duplicate` (the controller had the press already). */
   duplicateReceipts: number;
-  /** Receipts for a seq this kiosk was not waiting for. */
+  /** Receipts for a seq (or boot) this kiosk was not waiting for. */
   strayReceipts: number;
 }
 
@@ -81,6 +85,8 @@ export class Kiosk extends SimulatedDevice<KioskEvents> {
   readonly credential: KioskCredential;
   readonly counters: KioskCounters;
   readonly pressRatePerMinute: number;
+  /** Which run of the seq counter this is; the controller keys presses by (boot, seq). */
+  readonly boot: string;
   readonly #random: Random;
   readonly #receiptTimeoutMs: number;
   readonly #resendAfterMs: number;
@@ -109,6 +115,8 @@ export class Kiosk extends SimulatedDevice<KioskEvents> {
     this.#receiptTimeoutMs = options.receiptTimeoutMs ?? 10_000;
     this.#resendAfterMs = options.resendAfterMs ?? 10_000;
     this.#nextSeq = options.firstSeq ?? Date.now();
+    this.boot = options.boot ?? randomUUID();
+    if (!/^[A-Za-z0-9_-]{1,36}$/.test(this.boot)) throw new RangeError(`boot must match ^[A-Za-z0-9_-]{1,36}$, got '${this.boot}'`);
     const weights = { ...DEFAULT_BUTTON_WEIGHTS, ...options.buttonWeights };
     this.#buttons = KIOSK_BUTTONS.map((b) => [b as KioskButton, weights[b as KioskButton]] as const).filter(([, w]) => w > 0);
     this.#ticker = options.ticker ?? null;
@@ -138,7 +146,7 @@ export class Kiosk extends SimulatedDevice<KioskEvents> {
     if (!(KIOSK_BUTTONS as readonly string[]).includes(button)) {
       return Promise.reject(new TypeError(`unknown button '${String(button)}', expected one of ${KIOSK_BUTTONS.join(', ')}`));
     }
-    const event: KioskEvent = { v: PROTOCOL_VERSION, button, ts: this.now(), seq: this.#nextSeq++ };
+    const event: KioskEvent = { v: PROTOCOL_VERSION, button, ts: this.now(), seq: this.#nextSeq++, boot: this.boot };
     const pending: PendingPress = { event, sentAt: 0, waiters: [] };
     this.#pending.set(event.seq, pending);
     this.counters.presses++;
@@ -195,9 +203,10 @@ export class Kiosk extends SimulatedDevice<KioskEvents> {
       return;
     }
     const receipt = decoded.value;
-    const pending = this.#pending.get(receipt.seq);
+    // A receipt naming another boot answers an earlier run of this kiosk's counter, not a press pending now.
+    const pending = receipt.boot === undefined || receipt.boot === this.boot ? this.#pending.get(receipt.seq) : undefined;
     if (!pending) {
-      // A receipt for a re-sent press whose first receipt already arrived.
+      // A receipt for a re-sent press whose first receipt already arrived (or for another boot).
       this.counters.strayReceipts++;
     } else {
       this.#pending.delete(receipt.seq);

@@ -9,7 +9,8 @@ const k2 = creds.devices[1] as KioskCredential;
 const at = (channel: 'event' | 'receipt' | 'availability', device = 'k1') => topic({ compound: 'nanhu-yidu', role: 'kiosk', device }, channel);
 
 /**
- * The controller's side of presses: stores each (kiosk, seq) once and answers with a receipt, unless
+ * The controller's side of presses: stores each (kiosk, boot, seq) once and answers with a receipt echoing the
+ * boot, unless
  * `swallow` says to leave this event unanswered (a receipt lost, a controller that died mid-way).
  */
 function receiptDesk(inbox: Inbox, swallow: (seq: number, times: number) => boolean = () => false) {
@@ -19,14 +20,15 @@ function receiptDesk(inbox: Inbox, swallow: (seq: number, times: number) => bool
     if (!t.endsWith('/event')) return;
     const decoded = decodePayload('event', payload);
     if (!decoded.ok) return;
-    const key = `${t}#${decoded.value.seq}`;
+    const { seq, boot } = decoded.value;
+    const key = `${t}#${boot ?? ''}#${seq}`;
     const times = (seen.get(key) ?? 0) + 1;
     seen.set(key, times);
     if (swallow(decoded.value.seq, times)) return;
     const status = stored.has(key) ? 'duplicate' : 'stored';
     if (status === 'stored') stored.set(key, decoded.value.seq);
     // The inbox may be closed while a receipt is in flight; that is not a failure of the test.
-    inbox.publish(t.replace(/\/event$/, '/receipt'), { v: 1, seq: decoded.value.seq, status, ts: Date.now() }).catch(() => undefined);
+    inbox.publish(t.replace(/\/event$/, '/receipt'), { v: 1, seq, ...(boot ? { boot } : {}), status, ts: Date.now() }).catch(() => undefined);
   });
   return { stored, seen };
 }
@@ -81,7 +83,7 @@ describe('Kiosk', () => {
     await k.start();
     const receipt = await k.press('broken_lantern');
     expect(receipt).toMatchObject({ seq: 100, status: 'stored' });
-    expect(desk.seen.get(`${at('event')}#100`)).toBeGreaterThanOrEqual(2);
+    expect(desk.seen.get(`${at('event')}#${k.boot}#100`)).toBeGreaterThanOrEqual(2);
     expect(desk.stored.size).toBe(1);
     expect(k.counters.resends).toBeGreaterThanOrEqual(1);
     expect(k.counters.connects).toBe(2);
@@ -122,6 +124,44 @@ describe('Kiosk', () => {
     await inbox.publish(at('receipt'), { v: 1, seq: 100, status: 'stored', ts: Date.now() });
     expect(await later).toMatchObject({ seq: 100 });
     expect(k.unconfirmed).toEqual([]);
+  });
+
+  it('numbers presses under a boot id of its own, so a restarted simulator reusing seqs is not taken for re-sends', async () => {
+    const desk = receiptDesk(inbox);
+    const before = kiosk();
+    await before.start();
+    expect(await before.press('satisfied')).toMatchObject({ seq: 100, boot: before.boot, status: 'stored' });
+    await before.stop();
+    // The same kiosk started again with no memory of its counter: seq 100 again, under a new boot.
+    const after = kiosk();
+    await after.start();
+    expect(await after.press('help')).toMatchObject({ seq: 100, boot: after.boot, status: 'stored' });
+    expect(after.boot).not.toBe(before.boot);
+    const events = inbox.on(at('event')).map((m) => m.json as { seq: number; boot: string });
+    expect(events).toMatchObject([
+      { seq: 100, boot: before.boot, button: 'satisfied' },
+      { seq: 100, boot: after.boot, button: 'help' },
+    ]);
+    for (const e of events) expect(e.boot).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
+    expect(desk.stored.size).toBe(2);
+  });
+
+  it('does not take a receipt for another boot as the answer to a pending press', async () => {
+    const k = kiosk({ resendAfterMs: 0, receiptTimeoutMs: 5000 });
+    await k.start();
+    const receipt = k.press('too_late');
+    const stray = nextEvent(k, 'receipt');
+    await inbox.publish(at('receipt'), { v: 1, seq: 100, boot: 'an-earlier-boot', status: 'stored', ts: Date.now() });
+    await stray;
+    expect(k.counters.strayReceipts).toBe(1);
+    expect(k.unconfirmed.map((e) => e.seq)).toEqual([100]);
+    await inbox.publish(at('receipt'), { v: 1, seq: 100, boot: k.boot, status: 'stored', ts: Date.now() });
+    expect(await receipt).toMatchObject({ seq: 100, boot: k.boot });
+    expect(k.unconfirmed).toEqual([]);
+  });
+
+  it('refuses a boot id the protocol would reject', () => {
+    expect(() => kiosk({ boot: 'has space' })).toThrow(RangeError);
   });
 
   it('rejects an unknown button', async () => {

@@ -26,6 +26,10 @@ export interface StoredPress {
   /** Device time of the press, epoch ms. */
   ts: number;
   receivedAt: number;
+  /** The kiosk's boot id, null when the event had none. */
+  boot: string | null;
+  /** 0, or the count of earlier presses that used the same (boot, seq) with other content. */
+  variant: number;
 }
 
 /** What a command is doing: its source and issuer travel with it so the audit log can say who and why. */
@@ -41,6 +45,21 @@ export interface SettledDelivery {
   settledAt: number;
   code: string | null;
   error: string | null;
+  /** Who issued the command; null only for commands stored before sources were recorded. */
+  source: CommandSource | null;
+  issuer: string | null;
+  /** An ack that arrived after the delivery had timed out, or after a restart: it corrects the stored outcome. */
+  late: boolean;
+}
+
+/** Something a kiosk did that staff should look at: `seq_reused` = a press reused a (boot, seq) with other content. */
+export interface KioskHealth {
+  compound: string;
+  kiosk: string;
+  kind: 'seq_reused';
+  seq: number;
+  boot: string | null;
+  at: number;
 }
 
 /** A batch of telemetry rows the store has written. */
@@ -82,6 +101,8 @@ export interface BusEvents {
   'telemetry.batch': { rows: readonly TelemetryRow[] };
   /** A device's credential stopped working (rotated or revoked): its live sessions must end now. */
   'credential.revoked': { username: string; reason: 'rotated' | 'revoked' };
+  /** A kiosk needs attention (its press counter started over without a new boot id). */
+  'kiosk.health': KioskHealth;
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

@@ -57,6 +57,7 @@ export const ConfigSchema = Type.Object(
       {
         telemetryFlushMs: Type.Integer({ minimum: 10, default: 100, description: 'telemetry rows are written in one transaction at this interval' }),
         telemetryRetentionDays: Type.Integer({ minimum: 1, default: 30 }),
+        commandRetentionDays: Type.Integer({ minimum: 1, default: 90, description: 'commands and their deliveries are deleted this many days after issue' }),
       },
       { ...closed, default: {} },
     ),

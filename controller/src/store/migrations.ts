@@ -2,7 +2,7 @@
  * Schema migrations, in order. Written with Kysely's schema builder only, so they run unchanged on
  * SQLite (embedded default) and PostgreSQL. Never edit a released migration; add a new one.
  */
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 const m0001: Migration = {
   async up(db: Kysely<unknown>) {
@@ -144,16 +144,69 @@ const m0002: Migration = {
 };
 
 /** A revoked credential stays as a row, so the next start does not issue the device a new one. */
-const m0003CredentialRevocation: Migration = {
+const m0005CredentialRevocation: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('credentials').addColumn('revoked_at', 'bigint').execute();
+  },
+};
+
+/**
+ * Who issued a command (source, issuer), when each delivery settled, and the indexes the start-up
+ * reconciliation (pending deliveries) and the retention prune (old commands) read by.
+ */
+const m0004CommandOrigin: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('commands').addColumn('source', 'varchar(16)').execute();
+    await db.schema.alterTable('commands').addColumn('issuer', 'varchar(160)').execute();
+    await db.schema.alterTable('command_deliveries').addColumn('settled_at', 'bigint').execute();
+    await db.schema.createIndex('commands_issued_at').on('commands').column('issued_at').execute();
+    // Partial: only pending deliveries are looked up by status (at start), and a full status index would
+    // lure the planner away from the primary key in the sweep's batched UPDATE.
+    await db.schema
+      .createIndex('command_deliveries_sent')
+      .on('command_deliveries')
+      .column('status')
+      .where(sql.ref('status'), '=', 'sent')
+      .execute();
+  },
+};
+
+/**
+ * Kiosk presses keyed by (compound, kiosk, boot, seq, variant): a kiosk's optional boot id separates runs of
+ * its counter, and a press that reuses a key with other content gets the next variant instead of being taken
+ * for a re-send. SQLite cannot change a primary key in place, so the table is rebuilt: create, copy, drop, rename.
+ */
+const m0004KioskPressBoot: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('kiosk_presses_v2')
+      .addColumn('compound_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('kiosk_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('boot', 'varchar(36)', (c) => c.notNull().defaultTo(''))
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('variant', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('button', 'varchar(32)', (c) => c.notNull())
+      .addColumn('device_ts', 'bigint', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('kiosk_presses_key', ['compound_id', 'kiosk_id', 'boot', 'seq', 'variant'])
+      .execute();
+    const columns = ['compound_id', 'kiosk_id', 'seq', 'button', 'device_ts', 'received_at'] as const;
+    await (db as Kysely<Record<string, Record<string, unknown>>>)
+      .insertInto('kiosk_presses_v2')
+      .columns([...columns, 'boot', 'variant'])
+      .expression((eb) => eb.selectFrom('kiosk_presses').select([...columns, sql.lit('').as('boot'), sql.lit(0).as('variant')]))
+      .execute();
+    await db.schema.dropTable('kiosk_presses').execute();
+    await db.schema.alterTable('kiosk_presses_v2').renameTo('kiosk_presses').execute();
   },
 };
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
-  '0005_credential_revocation': m0003CredentialRevocation,
+  '0004_command_origin': m0004CommandOrigin,
+  '0004_kiosk_press_boot': m0004KioskPressBoot,
+  '0005_credential_revocation': m0005CredentialRevocation,
 };
 
 export const migrationProvider: MigrationProvider = {

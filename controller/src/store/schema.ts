@@ -64,6 +64,10 @@ export interface CommandTable {
   issued_at: number;
   body_json: string;
   targets: number;
+  /** Who issued it (0004): `manual`, `schedule`, `alert`, `api`; null for commands stored before sources were kept. */
+  source: 'manual' | 'schedule' | 'alert' | 'api' | null;
+  /** A username, a rule id, 'operator-token' (0004); null as for `source`. */
+  issuer: string | null;
 }
 
 export interface CommandDeliveryTable {
@@ -75,6 +79,8 @@ export interface CommandDeliveryTable {
   acked_at: number | null;
   code: string | null;
   error: string | null;
+  /** When the delivery reached its outcome (ack, timeout, expiry) (0004); null while `sent`. */
+  settled_at: number | null;
 }
 
 export interface TelemetryTable {
@@ -91,7 +97,11 @@ export interface TelemetryTable {
 export interface KioskPressTable {
   compound_id: string;
   kiosk_id: string;
+  /** The event's `boot` id, '' when it had none (0004; part of the key, so it cannot be null). */
+  boot: string;
   seq: number;
+  /** 0 for the first press stored under (compound, kiosk, boot, seq); 1, 2, … for presses that reused the key (0004). */
+  variant: number;
   button: string;
   device_ts: number;
   received_at: number;

@@ -22,7 +22,8 @@ export interface CommandRoutesOptions {
 
 export default async function commandRoutes(app: FastifyInstance, { commands, guard }: CommandRoutesOptions): Promise<void> {
   const issue = async (compound: string, request: CommandRequest, wait: string | undefined, reply: FastifyReply) => {
-    const { id } = await commands.send(compound, request);
+    // The operator token is the only credential the API has today; accounts will name the user here.
+    const { id } = await commands.send(compound, request, { source: 'api', issuer: 'operator-token' });
     if (wait !== undefined) {
       await commands.wait(id, Math.min(Number(wait), 60_000));
       const record = await commands.get(id);

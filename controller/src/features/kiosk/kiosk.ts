@@ -1,13 +1,19 @@
 /**
- * Residents' kiosk presses: each is stored exactly once, keyed by (compound, kiosk, seq), and
- * answered with a receipt so the kiosk can show the press was received and stop re-sending it.
+ * Residents' kiosk presses: each is stored exactly once and answered with a receipt, so the kiosk can show the
+ * press was received and stop re-sending it.
+ *
+ * A press is keyed by (compound, kiosk, boot, seq, variant). Only a true re-send — same key, same button, same
+ * device time — is a duplicate. A press that reuses (boot, seq) with other content (a reflashed kiosk, a gateway
+ * without a real-time clock that started its counter over) is a real press: it is stored under the next variant
+ * and raises `kiosk.health` so staff can look at the kiosk.
  */
-import { PROTOCOL_VERSION } from '@caideng/protocol';
+import { PROTOCOL_VERSION, type DeviceAddress, type KioskEvent } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../feature.js';
 import type { BusPublisher } from '../../broker/ports.js';
 
 export class KioskPresses extends Feature {
-  readonly counters = { stored: 0, duplicates: 0 };
+  /** `seqReused`: presses stored under a key another press already had (each also raised `kiosk.health`). */
+  readonly counters = { stored: 0, duplicates: 0, seqReused: 0 };
 
   constructor(
     ctx: FeatureContext,
@@ -17,28 +23,63 @@ export class KioskPresses extends Feature {
   }
 
   override async start(): Promise<void> {
-    this.ctx.bus.on('kiosk.event', this, async ({ address, event, receivedAt }) => {
-      const result = await this.ctx.db
+    this.ctx.bus.on('kiosk.event', this, ({ address, event, receivedAt }) => this.onPress(address, event, receivedAt));
+  }
+
+  private async onPress(address: DeviceAddress, event: KioskEvent, receivedAt: number): Promise<void> {
+    const boot = event.boot ?? '';
+    // One transaction: the lookup and the insert see no other press in between (SQLite serialises the
+    // connection), so two copies of one press arriving together are still stored once.
+    const variant = await this.ctx.db.transaction().execute(async (trx) => {
+      const earlier = await trx
+        .selectFrom('kiosk_presses')
+        .select(['variant', 'button', 'device_ts'])
+        .where('compound_id', '=', address.compound)
+        .where('kiosk_id', '=', address.device)
+        .where('boot', '=', boot)
+        .where('seq', '=', event.seq)
+        .execute();
+      if (earlier.some((p) => p.button === event.button && Number(p.device_ts) === event.ts)) return null;
+      const next = earlier.reduce((max, p) => Math.max(max, Number(p.variant) + 1), 0);
+      await trx
         .insertInto('kiosk_presses')
         .values({
           compound_id: address.compound,
           kiosk_id: address.device,
+          boot,
           seq: event.seq,
+          variant: next,
           button: event.button,
           device_ts: event.ts,
           received_at: receivedAt,
         })
-        .onConflict((oc) => oc.columns(['compound_id', 'kiosk_id', 'seq']).doNothing())
-        .executeTakeFirst();
-      const stored = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-      if (stored) this.counters.stored++;
-      else this.counters.duplicates++;
-      await this.broker.publish(address, 'receipt', { v: PROTOCOL_VERSION, seq: event.seq, status: stored ? 'stored' : 'duplicate', ts: Date.now() });
-      if (stored) {
-        this.ctx.bus.emit('press.stored', {
-          press: { compound: address.compound, kiosk: address.device, button: event.button, seq: event.seq, ts: event.ts, receivedAt },
-        });
-      }
+        .execute();
+      return next;
+    });
+    const stored = variant !== null;
+    if (stored) this.announce(address, event, receivedAt, variant);
+    else this.counters.duplicates++;
+    await this.broker.publish(address, 'receipt', {
+      v: PROTOCOL_VERSION,
+      seq: event.seq,
+      ...(event.boot !== undefined ? { boot: event.boot } : {}),
+      status: stored ? 'stored' : 'duplicate',
+      ts: Date.now(),
+    });
+  }
+
+  /** Counts a stored press and tells the bus, before the receipt goes out (the store and the bus agree even if it fails). */
+  private announce(address: DeviceAddress, event: KioskEvent, receivedAt: number, variant: number): void {
+    this.counters.stored++;
+    const boot = event.boot ?? null;
+    const { compound, device: kiosk } = address;
+    if (variant > 0) {
+      this.counters.seqReused++;
+      this.log.warn({ compound, kiosk, seq: event.seq, boot, variant }, 'kiosk reused a press number for another press');
+      this.ctx.bus.emit('kiosk.health', { compound, kiosk, kind: 'seq_reused', seq: event.seq, boot, at: receivedAt });
+    }
+    this.ctx.bus.emit('press.stored', {
+      press: { compound, kiosk, button: event.button, seq: event.seq, ts: event.ts, receivedAt, boot, variant },
     });
   }
 

@@ -56,11 +56,12 @@ export function createHttp(config: Config['http'], log: Logger, counters: HttpCo
   // Only JSON bodies: fastify would parse text/plain into a string and report it as a schema error.
   app.removeContentTypeParser('text/plain');
   const requireJson = async (req: FastifyRequest) => {
-    if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-      counters.unsupportedMedia++;
-      throw new CaidengError('CAIDENG_ERR_UNSUPPORTED_MEDIA');
-    }
+    if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) throw new CaidengError('CAIDENG_ERR_UNSUPPORTED_MEDIA');
   };
+  // Counted on the way out: fastify's parser refuses most of them before any route code runs.
+  app.addHook('onResponse', async (_req, reply) => {
+    if (reply.statusCode === 415) counters.unsupportedMedia++;
+  });
   trackRoutes(app);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/')) return;

@@ -10,7 +10,10 @@ export interface EstimateJob {
   options: EstimateOptions;
 }
 
-export type EstimateReply = { id: number; ok: true; result: ReturnType<typeof estimateGroups> } | { id: number; ok: false; message: string };
+export type EstimateReply =
+  | { ready: true }
+  | { id: number; ok: true; result: ReturnType<typeof estimateGroups> }
+  | { id: number; ok: false; message: string };
 
 const port = parentPort;
 if (port) {
@@ -23,4 +26,6 @@ if (port) {
     }
     port.postMessage(reply);
   });
+  // Loaded: the deadline of the first job starts now, not while the thread was starting.
+  port.postMessage({ ready: true } satisfies EstimateReply);
 }

@@ -11,7 +11,11 @@ import type { Config } from '../../config/schema.js';
 import type { EstimateJob, EstimateReply } from './estimateWorker.js';
 import type { EstimateResult } from './energy.js';
 
-const WORKER_URL = new URL('./estimateWorker.js', import.meta.url);
+// A worker thread runs JavaScript: when this module runs from its TypeScript source (the tests), the
+// worker is the compiled file of the same source (`npm test` builds first).
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('../../../dist/features/scenes/estimateWorker.js', import.meta.url)
+  : new URL('./estimateWorker.js', import.meta.url);
 
 interface Queued {
   job: EstimateJob;
@@ -21,7 +25,9 @@ interface Queued {
 
 export class Estimator {
   private worker: Worker | null = null;
-  private running: (Queued & { timer: NodeJS.Timeout }) | null = null;
+  private running: (Queued & { timer: NodeJS.Timeout | null }) | null = null;
+  /** The worker has loaded its modules (a job's deadline runs from then). */
+  private ready = false;
   private readonly queue: Queued[] = [];
   private nextId = 1;
   private stopped = false;
@@ -58,7 +64,7 @@ export class Estimator {
     const err = new CaidengError('CAIDENG_ERR_ESTIMATE_BUSY', [0]);
     for (const q of this.queue.splice(0)) q.reject(err);
     if (this.running) {
-      clearTimeout(this.running.timer);
+      if (this.running.timer) clearTimeout(this.running.timer);
       this.running.reject(err);
       this.running = null;
     }
@@ -72,9 +78,12 @@ export class Estimator {
     const next = this.queue.shift();
     if (!next) return;
     const worker = this.ensureWorker();
-    const timer = setTimeout(() => this.timedOut(), this.limits.estimateTimeoutMs);
-    this.running = { ...next, timer };
+    this.running = { ...next, timer: this.ready ? this.deadline() : null };
     worker.postMessage(next.job);
+  }
+
+  private deadline(): NodeJS.Timeout {
+    return setTimeout(() => this.timedOut(), this.limits.estimateTimeoutMs);
   }
 
   private ensureWorker(): Worker {
@@ -83,9 +92,15 @@ export class Estimator {
     // An idle estimate worker never keeps the process alive.
     worker.unref();
     worker.on('message', (reply: EstimateReply) => {
+      if (this.worker !== worker) return; // the answer of a worker stopped at its deadline
       const r = this.running;
-      if (!r || r.job.id !== reply.id) return; // the answer of a job that timed out
-      clearTimeout(r.timer);
+      if ('ready' in reply) {
+        this.ready = true;
+        if (r && !r.timer) r.timer = this.deadline();
+        return;
+      }
+      if (!r || r.job.id !== reply.id) return;
+      if (r.timer) clearTimeout(r.timer);
       this.running = null;
       if (reply.ok) {
         this.counters.completed++;
@@ -104,6 +119,7 @@ export class Estimator {
       if (this.worker === worker) this.lost(worker, new Error(`energy estimate worker exited with code ${code}`));
     });
     this.worker = worker;
+    this.ready = false;
     return worker;
   }
 
@@ -115,7 +131,7 @@ export class Estimator {
     const r = this.running;
     this.running = null;
     if (r) {
-      clearTimeout(r.timer);
+      if (r.timer) clearTimeout(r.timer);
       this.counters.failed++;
       r.reject(err);
     }

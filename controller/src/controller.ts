@@ -24,7 +24,7 @@ import { Rejections } from './features/rejections/rejections.js';
 import { Realtime } from './realtime/realtime.js';
 import { SceneLibrary } from './features/scenes/sceneLibrary.js';
 import sceneRoutes from './features/scenes/routes.js';
-import { createHttp, registerDashboard } from './http/server.js';
+import { createHttp, newHttpCounters, registerDashboard } from './http/server.js';
 import healthRoutes from './http/health.js';
 import { requireOperator } from './http/auth.js';
 import type { Feature, FeatureContext } from './features/feature.js';
@@ -66,7 +66,8 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const bus = new EventBus(log.child({ module: 'bus' }));
   const ctx: FeatureContext = { config, log, db, bus };
 
-  const http = createHttp(config.http, log);
+  const httpCounters = newHttpCounters();
+  const http = createHttp(config.http, log, httpCounters);
   const registry = new Registry(ctx);
   const credentials = new CredentialStore(ctx, registry);
   const broker = new Broker(config.mqtt, log.child({ module: 'broker' }), bus, credentials, registry);
@@ -113,6 +114,8 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
         telemetry: { stored: telemetry.stored },
         kiosk: presses.counters,
         realtime: { ...realtime.counters, queued: realtime.queued },
+        http: httpCounters,
+        estimates: { ...scenes.estimates.counters, queued: scenes.estimates.queued, running: scenes.estimates.busy ? 1 : 0 },
       }),
     });
     await http.register(countyRoutes, { registry, state });

@@ -3,3 +3,4 @@ export { resolveConfig } from './config/load.js';
 export type { Config, ConfigInput } from './config/schema.js';
 export { readProvisioning, provisioningPath, type ProvisioningFile, type ProvisionedDevice } from './credentials/provisioning.js';
 export { publishDenied, subscribeDenied } from './broker/acl.js';
+export { apiRoutes, type ApiRoute } from './http/openapi.js';

@@ -5,8 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
-import { topic, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents } from '@caideng/protocol';
+import { topic, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents, type SnapshotPart, type SubscribeResult } from '@caideng/protocol';
 import { connectDevice, endClient, publish, startTestController, waitForDevice, type TestController } from './helpers.js';
+
+type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 let ctl: TestController;
 let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -49,10 +51,12 @@ describe('realtime', () => {
   });
 
   it('sends a snapshot of the subscribed compounds', async () => {
-    const snapshot = new Promise<Parameters<ServerToClientEvents['snapshot']>[0]>((resolve) => socket.once('snapshot', resolve));
+    const snapshot = new Promise<SnapshotPart>((resolve) => socket.once('snapshot', resolve));
     const ack = await new Promise<{ ok: boolean; compounds: string[] }>((resolve) => socket.emit('subscribe', ['alpha'], resolve));
     expect(ack).toEqual({ ok: true, compounds: ['alpha'] });
     const snap = await snapshot;
+    // Fewer devices than a part holds: one part, the last.
+    expect(snap).toMatchObject({ part: 0, last: true });
     expect(new Set(snap.devices.map((d) => d.compound))).toEqual(new Set(['alpha']));
     expect(snap.devices.filter((d) => d.kind === 'group')).toHaveLength(3);
     expect(snap.summaries.map((s) => s.id)).toEqual(['alpha', 'beta']);
@@ -80,6 +84,118 @@ describe('realtime', () => {
     const ack = await new Promise<{ ok: boolean; error?: string }>((resolve) => socket.emit('subscribe', ['nowhere'], resolve));
     expect(ack.ok).toBe(false);
     expect(ack.error).toContain('nowhere');
+  });
+});
+
+async function viewer(ctl: TestController): Promise<Viewer> {
+  const v: Viewer = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    v.once('connect', () => resolve());
+    v.once('connect_error', reject);
+  });
+  return v;
+}
+
+/** Subscribes and collects the snapshot's parts until the ack. */
+async function subscribeAll(v: Viewer, compounds: string[] | '*'): Promise<{ ack: SubscribeResult; parts: SnapshotPart[] }> {
+  const parts: SnapshotPart[] = [];
+  const onPart = (p: SnapshotPart) => parts.push(p);
+  v.on('snapshot', onPart);
+  const ack = await new Promise<SubscribeResult>((resolve) => v.emit('subscribe', compounds, resolve));
+  v.off('snapshot', onPart);
+  return { ack, parts };
+}
+
+describe('snapshot in parts', () => {
+  let small: TestController;
+  beforeAll(async () => {
+    small = await startTestController({ realtime: { batchMs: 20, snapshotChunkDevices: 3 } });
+  });
+  afterAll(async () => {
+    await small.dispose();
+  });
+
+  it("sends '*' in parts of at most snapshotChunkDevices devices, the summaries in the first", async () => {
+    const v = await viewer(small);
+    try {
+      const { ack, parts } = await subscribeAll(v, '*');
+      expect(ack.ok).toBe(true);
+      // The small county has 8 devices (alpha: 3 groups, 1 kiosk, 1 bridge; beta: 2 groups, 1 kiosk).
+      expect(parts.map((p) => p.devices.length)).toEqual([3, 3, 2]);
+      expect(parts.map((p) => p.part)).toEqual([0, 1, 2]);
+      expect(parts.map((p) => p.last)).toEqual([false, false, true]);
+      expect(new Set(parts.map((p) => p.snapshot)).size).toBe(1);
+      expect(parts[0]!.summaries.map((s) => s.id)).toEqual(['alpha', 'beta']);
+      expect(parts.slice(1).every((p) => p.summaries.length === 0)).toBe(true);
+      const keys = parts.flatMap((p) => p.devices.map((d) => `${d.compound}/${d.kind}/${d.id}`));
+      expect(new Set(keys).size).toBe(8);
+      expect(keys).toEqual(small.state.list().map((d) => `${d.compound}/${d.kind}/${d.id}`));
+    } finally {
+      v.close();
+    }
+  });
+
+  it('lets the latest of two quick subscribes decide the rooms and the snapshot', async () => {
+    const v = await viewer(small);
+    try {
+      const parts: SnapshotPart[] = [];
+      v.on('snapshot', (p) => parts.push(p));
+      const first = new Promise<SubscribeResult>((resolve) => v.emit('subscribe', '*', resolve));
+      const second = new Promise<SubscribeResult>((resolve) => v.emit('subscribe', ['beta'], resolve));
+      expect(await second).toEqual({ ok: true, compounds: ['beta'] });
+      await first;
+      const [server] = await small.realtime.io!.fetchSockets();
+      expect([...server!.rooms].filter((r) => r.startsWith('compound:'))).toEqual(['compound:beta']);
+      const latest = Math.max(...parts.map((p) => p.snapshot));
+      expect(parts.filter((p) => p.snapshot === latest).flatMap((p) => p.devices.map((d) => d.compound))).toEqual(['beta', 'beta', 'beta']);
+    } finally {
+      v.close();
+    }
+  });
+});
+
+describe('socket.io rate limits', () => {
+  let limited: TestController;
+  beforeAll(async () => {
+    limited = await startTestController({
+      realtime: { subscribeBurst: 2, subscribePerS: 0.001, eventBurst: 6, eventsPerS: 0.001, floodDisconnectAfter: 3 },
+    });
+  });
+  afterAll(async () => {
+    await limited.dispose();
+  });
+
+  it('answers a subscribe over the limit with an error, counts it, and disconnects a connection that keeps flooding', async () => {
+    const v = await viewer(limited);
+    try {
+      for (let i = 0; i < 2; i++) expect((await subscribeAll(v, ['alpha'])).ack.ok).toBe(true);
+      const refused = await new Promise<SubscribeResult>((resolve) => v.emit('subscribe', ['alpha'], resolve));
+      expect(refused).toMatchObject({ ok: false, code: 'CAIDENG_ERR_RATE_LIMITED' });
+      expect(limited.realtime.counters.rateLimited).toBe(1);
+      const gone = new Promise<string>((resolve) => v.once('disconnect', resolve));
+      v.emit('subscribe', ['alpha']);
+      v.emit('subscribe', ['alpha']);
+      expect(await gone).toBe('io server disconnect');
+      expect(limited.realtime.counters).toMatchObject({ rateLimited: 3, floodDisconnects: 1 });
+      const metrics = (await (await fetch(`${limited.httpUrl}/api/metrics`)).json()) as { realtime: Record<string, number> };
+      expect(metrics.realtime).toMatchObject({ rateLimited: 3, floodDisconnects: 1 });
+    } finally {
+      v.close();
+    }
+  });
+
+  it('limits every event, known or not', async () => {
+    const v = await viewer(limited);
+    try {
+      const before = limited.realtime.counters.rateLimited;
+      // Six events pass (they are unknown and go nowhere), the seventh is refused with an answer.
+      for (let i = 0; i < 6; i++) (v as unknown as { emit(e: string): void }).emit('nothing');
+      const answer = await new Promise<SubscribeResult>((resolve) => (v as unknown as { emit(e: string, ack: (r: SubscribeResult) => void): void }).emit('nothing', resolve));
+      expect(answer).toMatchObject({ ok: false, code: 'CAIDENG_ERR_RATE_LIMITED' });
+      expect(limited.realtime.counters.rateLimited).toBe(before + 1);
+    } finally {
+      v.close();
+    }
   });
 });
 

@@ -5,7 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { decodePayload, topic, type DeviceResponse } from '@caideng/protocol';
-import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, type TestController } from './helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SMALL_COUNTY, connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
 
 let ctl: TestController;
 let group: MqttClient;
@@ -115,11 +118,107 @@ describe('energy estimate', () => {
     expect(quiet.total.averageWatts).toBeLessThan(full.total.averageWatts / 2);
   });
 
+  it('gives the same numbers as the estimate did on the main thread', async () => {
+    // Answers recorded from the main-thread implementation before rendering moved to a worker thread.
+    const recorded = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/energy-baseline.json', import.meta.url)), 'utf8')) as Array<{ body: object; answer: object }>;
+    for (const { body, answer } of recorded) expect(await estimate(body)).toEqual(answer);
+  });
+
+  it('needs the operator token', async () => {
+    const r = await call('POST', '/api/compounds/alpha/energy-estimate', { scene: { name: 'carp' } }, null);
+    expect(r.status).toBe(401);
+    expect(r.body.code).toBe('CAIDENG_ERR_UNAUTHORIZED');
+  });
+
   it('rejects unknown scenes, groups and bad parameters with their codes', async () => {
     expect((await estimate({ scene: { name: 'nope' } })).code).toBe('CAIDENG_ERR_SCENE_NOT_FOUND');
     expect((await estimate({ scene: { name: 'carp' }, groups: ['g99'] })).code).toBe('CAIDENG_ERR_GROUP_NOT_FOUND');
     expect((await estimate({ scene: { name: 'carp', params: { speed: -1 } } })).code).toBe('CAIDENG_ERR_SCENE_INVALID');
     expect((await estimate({ scene: { name: 'carp' }, minutes: 0 })).code).toBe('CAIDENG_ERR_VALIDATION');
+  });
+});
+
+/** The small county plus a compound of four 4,096-pixel strings: an estimate there renders for a second or more. */
+function heavyCounty(): string {
+  const county = JSON.parse(readFileSync(SMALL_COUNTY, 'utf8'));
+  const groups = Array.from({ length: 4 }, (_, i) => ({ id: `p${i}`, name: `长街灯带${i}`, fixture: 'pixels', channels: 4096, ratedWatts: 400 }));
+  county.streets[0].communities[0].compounds.push({ id: 'heavy', name: '长街', groups, kiosks: [] });
+  const file = join(tempDir('caideng-heavy-'), 'county.json');
+  writeFileSync(file, JSON.stringify(county));
+  return file;
+}
+
+describe('energy estimate off the event loop', () => {
+  let heavy: TestController;
+  let token: string;
+  const body = { scene: { name: 'meteor-shower' }, minutes: 60 };
+  const post = (c: TestController, b: object = body) =>
+    fetch(`${c.httpUrl}/api/compounds/heavy/energy-estimate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${c.operatorToken()}` },
+      body: JSON.stringify(b),
+    });
+
+  beforeAll(async () => {
+    heavy = await startTestController({ registryFile: heavyCounty(), scenes: { estimateQueue: 0, estimateTimeoutMs: 120_000 } });
+    token = heavy.operatorToken();
+  });
+  afterAll(async () => {
+    await heavy.dispose();
+  });
+
+  it('keeps the API answering promptly while a heavy estimate renders, and refuses a second one while busy', async () => {
+    expect(token).toBeTruthy();
+    let done = false;
+    const started = performance.now();
+    const running = post(heavy, { ...body, groups: ['p0', 'p1'] }).then(async (r) => {
+      done = true;
+      return { status: r.status, body: await r.json() };
+    });
+    const latencies: number[] = [];
+    let busy: Response | null = null;
+    while (!done) {
+      const t0 = performance.now();
+      const health = await fetch(`${heavy.httpUrl}/api/health`);
+      latencies.push(performance.now() - t0);
+      expect(health.status).toBe(200);
+      if (!busy && heavy.scenes.estimates.busy) busy = await post(heavy, { ...body, groups: ['p0'] });
+    }
+    const result = await running;
+    const perGroupMs = (performance.now() - started) / 2;
+    expect(result.status).toBe(200);
+    expect(result.body.groups).toHaveLength(2);
+    expect(result.body.total.averageWatts).toBeGreaterThan(0);
+    // Rendering one of these groups takes ~300 ms of a core (more on a loaded machine). On the main thread
+    // that blocked every request for a group's duration; off it, the API answers many times meanwhile.
+    expect(latencies.length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...latencies)).toBeLessThan(perGroupMs / 2);
+    expect(busy?.status).toBe(503);
+    expect(busy?.headers.get('retry-after')).toBe('1');
+    expect((await busy!.json()).code).toBe('CAIDENG_ERR_ESTIMATE_BUSY');
+    const metrics = (await (await fetch(`${heavy.httpUrl}/api/metrics`)).json()) as { estimates: Record<string, number> };
+    expect(metrics.estimates).toMatchObject({ completed: 1, refusedBusy: 1, queued: 0, running: 0 });
+  });
+
+  it('stops an estimate past its deadline, then serves the next one with a fresh worker; refuses one too large', async () => {
+    const strict = await startTestController({ registryFile: heavyCounty(), scenes: { estimateTimeoutMs: 50, estimateMaxWork: 5_000_000 } });
+    try {
+      const tooLarge = await post(strict);
+      expect(tooLarge.status).toBe(400);
+      expect((await tooLarge.json()).code).toBe('CAIDENG_ERR_ESTIMATE_TOO_LARGE');
+      const slow = await post(strict, { ...body, groups: ['p0'] });
+      expect(slow.status).toBe(503);
+      expect((await slow.json()).code).toBe('CAIDENG_ERR_ESTIMATE_TIMEOUT');
+      const quick = await fetch(`${strict.httpUrl}/api/compounds/alpha/energy-estimate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${strict.operatorToken()}` },
+        body: JSON.stringify({ scene: { name: 'warm-white' }, minutes: 10, groups: ['g01'] }),
+      });
+      expect(quick.status).toBe(200);
+      expect(strict.scenes.estimates.counters).toMatchObject({ timeouts: 1, completed: 1, workerRestarts: 1 });
+    } finally {
+      await strict.dispose();
+    }
   });
 });
 

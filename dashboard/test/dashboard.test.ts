@@ -75,6 +75,8 @@ beforeAll(async () => {
     registryFile: SMALL_COUNTY,
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { host: '127.0.0.1', port: 0 },
+    // The page assembles the snapshot from several parts, as it does for a city.
+    realtime: { snapshotChunkDevices: 3 },
     log: { level: 'silent' },
   });
   browser = await chromium.launch({

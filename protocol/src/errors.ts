@@ -38,6 +38,11 @@ export const ERRORS = {
   CAIDENG_ERR_INTERNAL: { status: 500, message: 'internal error' },
   CAIDENG_ERR_DEVICE_NOT_FOUND: { status: 404, message: "device '%s' is not in the registry" },
   CAIDENG_ERR_CREDENTIAL_NOT_FOUND: { status: 404, message: "device '%s' has no credential to revoke" },
+  CAIDENG_ERR_RATE_LIMITED: { status: 429, message: 'too many requests; retry in %s' },
+  CAIDENG_ERR_BAD_CURSOR: { status: 400, message: "cursor '%s' does not name a device of this listing" },
+  CAIDENG_ERR_ESTIMATE_TOO_LARGE: { status: 400, message: 'the estimate needs %s units of rendering, more than the limit of %s; ask for fewer groups' },
+  CAIDENG_ERR_ESTIMATE_BUSY: { status: 503, message: 'energy estimates are busy (%s waiting); retry shortly' },
+  CAIDENG_ERR_ESTIMATE_TIMEOUT: { status: 503, message: 'the energy estimate did not finish within %s ms' },
   // --- start-up -----------------------------------------------------------------------------
   CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },
   CAIDENG_ERR_REGISTRY: { status: 0, message: 'registry file is invalid: %s' },

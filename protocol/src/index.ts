@@ -4,4 +4,4 @@ export * from './payloads.js';
 export * from './topics.js';
 export * from './errors.js';
 export * from './validate.js';
-export type * from './realtime.js';
+export * from './realtime.js';

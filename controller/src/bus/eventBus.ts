@@ -33,7 +33,8 @@ export interface StoredPress {
 }
 
 /** What a command is doing: its source and issuer travel with it so the audit log can say who and why. */
-export type CommandSource = 'manual' | 'schedule' | 'alert' | 'api';
+export type { CommandSource } from '@caideng/protocol';
+import type { CommandSource } from '@caideng/protocol';
 
 /** One delivery of a command reached its outcome (ack, expiry, timeout). */
 export interface SettledDelivery {

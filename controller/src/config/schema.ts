@@ -19,6 +19,13 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port' }),
         bodyLimitBytes: Type.Integer({ minimum: 1024, default: 65536 }),
+        rateLimitWindowMs: Type.Integer({ minimum: 1000, default: 60000, description: 'the window of the request limits below, ms' }),
+        rateLimitMax: Type.Integer({ minimum: 1, default: 1200, description: 'API requests per client address and window (reads; /api/health is exempt)' }),
+        rateLimitMutatingMax: Type.Integer({
+          minimum: 1,
+          default: 600,
+          description: 'POST, PUT and DELETE requests per client address and window, counted apart from reads',
+        }),
       },
       { ...closed, default: {} },
     ),
@@ -50,6 +57,16 @@ export const ConfigSchema = Type.Object(
     realtime: Type.Object(
       {
         batchMs: Type.Integer({ minimum: 0, maximum: 5000, default: 50, description: 'device changes are pushed to browsers in batches at most this often' }),
+        snapshotChunkDevices: Type.Integer({ minimum: 1, maximum: 10000, default: 500, description: 'devices per part of the snapshot that answers a subscribe' }),
+        subscribeBurst: Type.Integer({ minimum: 1, default: 5, description: 'subscribes a connection may send at once' }),
+        subscribePerS: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'subscribes per second a connection may keep sending' }),
+        eventBurst: Type.Integer({ minimum: 1, default: 20, description: 'socket.io events of any kind a connection may send at once' }),
+        eventsPerS: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'socket.io events per second a connection may keep sending' }),
+        floodDisconnectAfter: Type.Integer({
+          minimum: 1,
+          default: 20,
+          description: 'a connection with this many refused events within 10 s is disconnected',
+        }),
       },
       { ...closed, default: {} },
     ),
@@ -83,6 +100,18 @@ export const ConfigSchema = Type.Object(
         simulate: Type.Boolean({ default: false, description: 'start a simulated county (one virtual device per registered device)' }),
         telemetryIntervalMs: Type.Integer({ minimum: 100, default: 5000 }),
         pressRatePerMinute: Type.Number({ minimum: 0, default: 0.5 }),
+      },
+      { ...closed, default: {} },
+    ),
+    scenes: Type.Object(
+      {
+        estimateQueue: Type.Integer({ minimum: 0, default: 4, description: 'energy estimates waiting behind the running one; more are refused (503)' }),
+        estimateTimeoutMs: Type.Integer({ minimum: 10, default: 10000, description: 'an energy estimate running longer is stopped (503)' }),
+        estimateMaxWork: Type.Integer({
+          minimum: 1000,
+          default: 20_000_000,
+          description: 'largest energy estimate: frames x (pixels + 128) summed over the groups; about 2.5 s of one core',
+        }),
       },
       { ...closed, default: {} },
     ),

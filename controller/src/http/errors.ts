@@ -25,6 +25,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((err: FastifyError | CaidengError, req, reply) => {
     if (err instanceof CaidengError) {
+      // A busy controller says when to come back (the rate limiter sets its own retry-after).
+      if (err.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
       return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
     }
     const fe = err as FastifyError;

@@ -1,7 +1,41 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { Broker } from '../broker/broker.js';
 import type { Rejections } from '../features/rejections/rejections.js';
+import { answer } from './schemas.js';
+
+const closed = { additionalProperties: false } as const;
+const Counts = Type.Record(Type.String(), Type.Number());
+
+const Health = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    version: Type.String(),
+    uptimeS: Type.Integer({ minimum: 0 }),
+    mqtt: Type.Object({ clients: Type.Integer({ minimum: 0 }), port: Type.Integer() }, closed),
+  },
+  closed,
+);
+
+/** Open: every feature adds its own counters (one entry each, named after it). */
+const Metrics = Type.Object(
+  {
+    mqtt: Type.Object({ clients: Type.Integer({ minimum: 0 }) }, { additionalProperties: true }),
+    http: Type.Optional(Type.Object({ rateLimited: Type.Integer(), rateLimitedMutating: Type.Integer(), unsupportedMedia: Type.Integer() }, closed)),
+    realtime: Type.Optional(Type.Object({ batches: Type.Integer(), changes: Type.Integer(), queued: Type.Integer() }, { additionalProperties: true })),
+    rejections: Type.Object({ total: Type.Integer(), byCode: Counts }, closed),
+    process: Type.Object({ rssBytes: Type.Integer(), heapUsedBytes: Type.Integer() }, { additionalProperties: true }),
+    eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }, closed),
+  },
+  { additionalProperties: true },
+);
+
+const Rejection = Type.Object(
+  { ts: Type.Integer(), username: Type.Union([Type.String(), Type.Null()]), topic: Type.String(), code: Type.String(), reason: Type.String() },
+  closed,
+);
+const RejectionsAnswer = Type.Object({ total: Type.Integer(), byCode: Counts, recent: Type.Array(Rejection, { maxItems: 50 }) }, closed);
 
 export interface HealthRoutesOptions {
   startedAt: number;
@@ -19,7 +53,7 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
   loop.enable();
   app.addHook('onClose', async () => loop.disable());
 
-  app.get('/api/health', async () => {
+  app.get('/api/health', { schema: { response: { 200: answer(Health, 'the controller is up') } } }, async () => {
     return {
       status: 'ok',
       version: s.version,
@@ -28,7 +62,7 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
     };
   });
 
-  app.get('/api/metrics', async () => {
+  app.get('/api/metrics', { schema: { response: { 200: answer(Metrics, "each feature's counters, memory and event-loop delay") } } }, async () => {
     const mem = process.memoryUsage();
     return {
       mqtt: { clients: s.broker.connectedClients, ...s.broker.counters },
@@ -43,7 +77,7 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
     };
   });
 
-  app.get('/api/rejections', async () => ({
+  app.get('/api/rejections', { schema: { response: { 200: answer(RejectionsAnswer, 'bus messages refused, by code, and the latest 50') } } }, async () => ({
     total: s.rejections.total,
     byCode: s.rejections.byCode,
     recent: s.rejections.recent(),

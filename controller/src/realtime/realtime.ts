@@ -2,22 +2,64 @@
  * Live push to browsers over socket.io. A viewer joins one room per compound; device changes are
  * coalesced per device and sent at most once per `batchMs` per compound, so a burst of telemetry costs
  * the browser one message, not thousands. Compound summaries go out once a second.
+ * The snapshot that answers a subscribe goes out in parts of `snapshotChunkDevices` devices, a turn of
+ * the event loop apart, so a viewer of a 40,000-device city never costs one giant message. Every
+ * connection's events are rate-limited (token buckets); a connection that keeps flooding is dropped.
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
-import type { ClientToServerEvents, DeviceStatus, ServerToClientEvents } from '@caideng/protocol';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Server, type Socket } from 'socket.io';
+import { formatError, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents, type SubscribeResult } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../features/feature.js';
 import type { DeviceState } from '../features/devices/deviceState.js';
 import type { Registry } from '../registry/registry.js';
+import { compoundKeys } from '../registry/deviceKeys.js';
 
 const SUMMARY_ROOM = 'summaries';
+/** Refused events are counted over this window for the flood limit. */
+const FLOOD_WINDOW_MS = 10_000;
+
+/** A token bucket: `burst` events at once, refilled at `perS` a second. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly burst: number,
+    private readonly perS: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+  take(now: number): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perS);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** What the controller keeps per connection. */
+interface Viewer {
+  /** Numbers this connection's snapshots; a newer subscribe stops an older snapshot's parts. */
+  snapshot: number;
+  events: TokenBucket;
+  subscribes: TokenBucket;
+  refused: number;
+  refusedSince: number;
+  /** Subscribes of this connection, in order. */
+  chain: Promise<void>;
+}
+
+type ViewerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Viewer>;
 
 export class Realtime extends Feature {
-  io: Server<ClientToServerEvents, ServerToClientEvents> | null = null;
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Viewer> | null = null;
   private pending = new Map<string, Map<string, DeviceStatus>>();
   private timer: NodeJS.Timeout | null = null;
   private summaryTimer: NodeJS.Timeout | null = null;
-  readonly counters = { batches: 0, changes: 0 };
+  readonly counters = { batches: 0, changes: 0, snapshotParts: 0, rateLimited: 0, floodDisconnects: 0 };
 
   constructor(
     ctx: FeatureContext,
@@ -29,7 +71,8 @@ export class Realtime extends Feature {
   }
 
   override async start(): Promise<void> {
-    const io = new Server<ClientToServerEvents, ServerToClientEvents>(this.httpServer, {
+    const limits = this.ctx.config.realtime;
+    const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Viewer>(this.httpServer, {
       path: '/socket.io',
       serveClient: false,
       // Other upgrade paths (MQTT over WebSocket) belong to the broker; do not destroy them.
@@ -38,24 +81,28 @@ export class Realtime extends Feature {
     });
     this.io = io;
     io.on('connection', (socket) => {
-      socket.on('subscribe', async (compounds, ack) => {
-        const all = this.registry.county.compounds.map((c) => c.id);
-        const wanted = compounds === '*' ? all : Array.isArray(compounds) ? compounds.filter((c) => typeof c === 'string') : [];
-        const unknown = wanted.filter((c) => !this.registry.compound(c));
-        if (unknown.length > 0) {
-          ack?.({ ok: false, compounds: [], error: `unknown compound(s): ${unknown.join(', ')}` });
-          return;
-        }
-        // A new subscription replaces the previous one.
-        for (const room of socket.rooms) if (room.startsWith('compound:')) await socket.leave(room);
-        await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM]);
-        const set = new Set(wanted);
-        socket.emit('snapshot', {
-          ts: Date.now(),
-          devices: this.state.list().filter((d) => set.has(d.compound)),
-          summaries: this.state.summaries(),
-        });
-        ack?.({ ok: true, compounds: wanted });
+      const now = Date.now();
+      socket.data = {
+        snapshot: 0,
+        events: new TokenBucket(limits.eventBurst, limits.eventsPerS, now),
+        subscribes: new TokenBucket(limits.subscribeBurst, limits.subscribePerS, now),
+        refused: 0,
+        refusedSince: now,
+        chain: Promise.resolve(),
+      };
+      // Every incoming event, known or not, costs a token; an event over the limit is answered and dropped.
+      socket.use((packet, next) => {
+        if (socket.data.events.take(Date.now())) return next();
+        this.refuse(socket, packet[packet.length - 1]);
+      });
+      socket.on('subscribe', (compounds, ack) => {
+        if (!socket.data.subscribes.take(Date.now())) return this.refuse(socket, ack);
+        // Numbered on arrival, run one after the other: a newer subscribe stops an older snapshot at its next part.
+        const id = ++socket.data.snapshot;
+        const reply = typeof ack === 'function' ? ack : undefined;
+        socket.data.chain = socket.data.chain
+          .then(() => this.subscribe(socket, id, compounds, reply))
+          .catch((err: unknown) => this.log.error({ err }, 'subscribe failed'));
       });
     });
     const { bus } = this.ctx;
@@ -98,6 +145,64 @@ export class Realtime extends Feature {
       io.disconnectSockets(true);
       // Closing socket.io would close the shared HTTP server; the HTTP layer owns that.
       io.engine.close();
+    }
+  }
+
+  private async subscribe(socket: ViewerSocket, id: number, compounds: unknown, reply: ((r: SubscribeResult) => void) | undefined): Promise<void> {
+    const replaced = () => {
+      if (socket.data.snapshot === id) return false;
+      reply?.({ ok: false, compounds: [], error: 'replaced by a newer subscribe' });
+      return true;
+    };
+    if (socket.disconnected || replaced()) return;
+    const all = this.registry.county.compounds.map((c) => c.id);
+    const wanted = compounds === '*' ? all : Array.isArray(compounds) ? compounds.filter((c): c is string => typeof c === 'string') : [];
+    const unknown = wanted.filter((c) => !this.registry.compound(c));
+    if (unknown.length > 0) {
+      reply?.({ ok: false, compounds: [], error: `unknown compound(s): ${unknown.slice(0, 20).join(', ')}` });
+      return;
+    }
+    // A new subscription replaces the previous one.
+    for (const room of socket.rooms) if (room.startsWith('compound:')) await socket.leave(room);
+    await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM]);
+    // Joined before the first part: a change from now on reaches the viewer in a batch, and each part is
+    // read from the live state when it is sent, so no change is lost between the parts.
+    const keys = wanted.flatMap((c) => compoundKeys(this.registry, c));
+    const chunk = this.ctx.config.realtime.snapshotChunkDevices;
+    for (let part = 0, start = 0; ; part++, start += chunk) {
+      const devices: DeviceStatus[] = [];
+      for (const key of keys.slice(start, start + chunk)) {
+        const status = this.state.get(key);
+        if (status) devices.push(status);
+      }
+      const last = start + chunk >= keys.length;
+      socket.emit('snapshot', { ts: Date.now(), snapshot: id, part, last, devices, summaries: part === 0 ? this.state.summaries() : [] });
+      this.counters.snapshotParts++;
+      if (last) break;
+      await nextTurn();
+      if (socket.disconnected || replaced()) return;
+    }
+    reply?.({ ok: true, compounds: wanted });
+  }
+
+  /** An event over the limit: answered with an error if it wants an answer, counted; a flood disconnects. */
+  private refuse(socket: ViewerSocket, ack: unknown): void {
+    this.counters.rateLimited++;
+    const now = Date.now();
+    const v = socket.data;
+    if (now - v.refusedSince > FLOOD_WINDOW_MS) {
+      v.refused = 0;
+      v.refusedSince = now;
+    }
+    v.refused++;
+    if (typeof ack === 'function') {
+      const result: SubscribeResult = { ok: false, compounds: [], code: 'CAIDENG_ERR_RATE_LIMITED', error: formatError('CAIDENG_ERR_RATE_LIMITED', 'a second') };
+      (ack as (r: SubscribeResult) => void)(result);
+    }
+    if (v.refused >= this.ctx.config.realtime.floodDisconnectAfter) {
+      this.counters.floodDisconnects++;
+      this.log.warn({ address: socket.handshake.address, refused: v.refused }, 'socket.io client flooding: disconnected');
+      socket.disconnect(true);
     }
   }
 

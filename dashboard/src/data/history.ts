@@ -3,7 +3,7 @@
  * controller pushes once a second. Kept in the browser only: the controller has no history endpoint
  * yet, so the chart starts when the page opens.
  */
-import type { CompoundSummary } from '@caideng/protocol';
+import type { CompoundSummary, SnapshotPart } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
 import { subscribeLive } from './live';
 import { withSocket } from './socket';
@@ -41,10 +41,14 @@ export const subscribePowerHistory = refCounted(() => {
   const stopLive = subscribeLive();
   const stopSocket = withSocket((socket) => {
     const onSummaries = (p: { ts: number; summaries: CompoundSummary[] }) => record(p.ts, p.summaries);
-    socket.on('snapshot', onSummaries);
+    // Only a snapshot's first part carries the summaries.
+    const onSnapshot = (p: SnapshotPart) => {
+      if (p.part === 0) record(p.ts, p.summaries);
+    };
+    socket.on('snapshot', onSnapshot);
     socket.on('summaries', onSummaries);
     return () => {
-      socket.off('snapshot', onSummaries);
+      socket.off('snapshot', onSnapshot);
       socket.off('summaries', onSummaries);
     };
   });

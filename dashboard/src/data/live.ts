@@ -1,9 +1,9 @@
 /**
- * Live status of every device and every compound's summary. The first subscriber fetches GET /api/state,
- * joins every compound over socket.io (`subscribe '*'`), then applies the `snapshot`, the `devices`
- * batches and the `summaries` the controller pushes. One cache, shared by all components.
+ * Live status of every device and every compound's summary. The first subscriber fetches GET /api/state
+ * (page by page), joins every compound over socket.io (`subscribe '*'`), then applies the `snapshot` (in
+ * parts), the `devices` batches and the `summaries` the controller pushes. One cache, shared by all components.
  */
-import type { CompoundSummary, DeviceKind, DeviceStatus } from '@caideng/protocol';
+import type { CompoundSummary, DeviceKind, DeviceStatus, SnapshotPart, StatePage } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
 import { getJson } from './api';
 import { markLive, withSocket } from './socket';
@@ -24,8 +24,17 @@ export const live = writable<LiveState>({ loaded: false, ts: 0, devices: new Map
 
 export const deviceKey = (compound: string, kind: DeviceKind, id: string) => `${compound}/${kind}/${id}`;
 
-export const fetchState = (signal?: AbortSignal) =>
-  getJson<{ ts: number; devices: DeviceStatus[]; summaries: CompoundSummary[] }>('/api/state', signal);
+/** Every device's status, following the pages of GET /api/state; the summaries come with the first page. */
+export async function fetchState(signal?: AbortSignal): Promise<{ ts: number; devices: DeviceStatus[]; summaries: CompoundSummary[] }> {
+  const first = await getJson<StatePage>('/api/state', signal);
+  const devices = [...first.devices];
+  for (let next = first.next; next !== undefined; ) {
+    const page: StatePage = await getJson<StatePage>(`/api/state?cursor=${encodeURIComponent(next)}`, signal);
+    devices.push(...page.devices);
+    next = page.next;
+  }
+  return { ts: first.ts, devices, summaries: first.summaries };
+}
 
 /** How a lantern group looks on the page. A fault outranks power; offline outranks both (its faults are old news). */
 export type GroupCondition = 'online' | 'off' | 'fault' | 'offline';
@@ -61,15 +70,30 @@ export const subscribeLive = refCounted(() => {
         // The snapshot has arrived before this answer; from now on every change is pushed.
         if (result.ok) markLive();
       });
-    const onSnapshot = (p: { ts: number; devices: DeviceStatus[]; summaries: CompoundSummary[] }) => replaceAll(p.ts, p.devices, p.summaries);
-    const onDevices = (p: { ts: number; changes: DeviceStatus[] }) =>
+    // A snapshot arrives in parts; it replaces the cache once complete. Batches that arrive meanwhile are
+    // newer than the parts before them, so they go into the snapshot being built as well.
+    let building: { snapshot: number; devices: Map<string, DeviceStatus>; summaries: CompoundSummary[] } | null = null;
+    const onSnapshot = (p: SnapshotPart) => {
+      if (p.part === 0) building = { snapshot: p.snapshot, devices: new Map(), summaries: p.summaries };
+      if (!building || building.snapshot !== p.snapshot) return; // a part of a snapshot whose start we missed
+      for (const d of p.devices) building.devices.set(deviceKey(d.compound, d.kind, d.id), d);
+      if (!p.last) return;
+      const done = building;
+      building = null;
+      live.set({ loaded: true, ts: p.ts, devices: done.devices, summaries: new Map(done.summaries.map((s) => [s.id, s])) });
+    };
+    const onDevices = (p: { ts: number; changes: DeviceStatus[] }) => {
+      if (building) for (const d of p.changes) building.devices.set(deviceKey(d.compound, d.kind, d.id), d);
       live.update((prev) => {
         const devices = new Map(prev.devices);
         for (const d of p.changes) devices.set(deviceKey(d.compound, d.kind, d.id), d);
         return { ...prev, ts: Math.max(prev.ts, p.ts), devices };
       });
-    const onSummaries = (p: { ts: number; summaries: CompoundSummary[] }) =>
+    };
+    const onSummaries = (p: { ts: number; summaries: CompoundSummary[] }) => {
+      if (building) building.summaries = p.summaries;
       live.update((prev) => ({ ...prev, ts: Math.max(prev.ts, p.ts), summaries: new Map(p.summaries.map((s) => [s.id, s])) }));
+    };
     // Rooms do not survive a reconnect: join again on every connect; the snapshot that answers replaces the cache.
     socket.on('connect', join);
     socket.on('snapshot', onSnapshot);

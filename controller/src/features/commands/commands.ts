@@ -38,29 +38,8 @@ export interface CommandOrigin {
 
 export type DeliveryStatus = CommandDeliveryTable['status'];
 
-export interface Delivery {
-  group: string;
-  status: DeliveryStatus;
-  sentAt: number;
-  ackedAt: number | null;
-  latencyMs: number | null;
-  /** When the delivery reached its outcome (ack, timeout, expiry); null while `sent` and for old records. */
-  settledAt: number | null;
-  code: string | null;
-  error: string | null;
-}
-
-export interface CommandRecord {
-  id: string;
-  compound: string;
-  issuedAt: number;
-  /** Null only for commands stored before sources were recorded. */
-  source: CommandSource | null;
-  issuer: string | null;
-  command: Omit<GroupCommand, 'tx' | 'ts' | 'v'>;
-  deliveries: Delivery[];
-  pending: number;
-}
+export type { Delivery, CommandRecord } from '@caideng/protocol';
+import type { Delivery, CommandRecord } from '@caideng/protocol';
 
 interface Pending {
   commandId: string;

@@ -5,35 +5,41 @@
  */
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import Type from 'typebox';
-import { CaidengError, ID_PATTERN, SceneRef } from '@caideng/protocol';
+import { SceneSchema } from '@caideng/scenes';
+import { Brightness, CaidengError, EnergyEstimate, Id, SceneParams, SceneRef, SceneSummary } from '@caideng/protocol';
+import { CompoundParams, NoContent, answer } from '../../http/schemas.js';
 import type { Registry } from '../../registry/registry.js';
 import type { SceneLibrary } from './sceneLibrary.js';
 
-const NameParams = Type.Object({ name: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
+const closed = { additionalProperties: false } as const;
+const operator = [{ operator: [] }];
+
+const NameParams = Type.Object({ name: Id }, closed);
 type NameParams = Type.Static<typeof NameParams>;
 const SceneBody = Type.Object({}, { additionalProperties: true, description: 'scene JSON; see scenes/README.md' });
 const CopyBody = Type.Object(
   {
-    name: Type.String({ pattern: ID_PATTERN, description: 'name of the new scene' }),
-    params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String({ maxLength: 64 }), Type.Boolean()]))),
-    title: Type.Optional(Type.Object({ zh: Type.Optional(Type.String({ maxLength: 32 })), en: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false })),
+    name: answer(Id, 'name of the new scene'),
+    params: Type.Optional(SceneParams),
+    title: Type.Optional(Type.Object({ zh: Type.Optional(Type.String({ maxLength: 32 })), en: Type.Optional(Type.String({ maxLength: 64 })) }, closed)),
   },
-  { additionalProperties: false },
+  closed,
 );
 type CopyBody = Type.Static<typeof CopyBody>;
 
-const CompoundParams = Type.Object({ compound: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
-type CompoundParams = Type.Static<typeof CompoundParams>;
 const EstimateBody = Type.Object(
   {
     scene: SceneRef,
-    brightness: Type.Optional(Type.Integer({ minimum: 0, maximum: 255, description: 'group brightness 0-255' })),
+    brightness: Type.Optional(Brightness),
     minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how long the scene plays' })),
-    groups: Type.Optional(Type.Array(Type.String({ pattern: ID_PATTERN }), { minItems: 1, maxItems: 512, uniqueItems: true })),
+    groups: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 512, uniqueItems: true, description: "the compound's groups to estimate; all when absent" })),
   },
-  { additionalProperties: false },
+  closed,
 );
 type EstimateBody = Type.Static<typeof EstimateBody>;
+
+const SceneWithBody = Type.Interface([SceneSummary], { scene: SceneSchema }, closed);
+const Stored = answer(SceneSummary, 'the stored scene; location names it');
 
 export interface SceneRoutesOptions {
   scenes: SceneLibrary;
@@ -44,31 +50,50 @@ export interface SceneRoutesOptions {
 export default async function sceneRoutes(app: FastifyInstance, { scenes: library, registry, guard }: SceneRoutesOptions): Promise<void> {
   const scenes = () => library;
 
-  app.get('/api/scenes', async () => scenes().list());
+  app.get('/api/scenes', { schema: { response: { 200: answer(Type.Array(SceneSummary), 'the built-in catalog, then the stored scenes') } } }, async () =>
+    scenes().list(),
+  );
 
-  app.get<{ Params: NameParams }>('/api/scenes/:name', { schema: { params: NameParams } }, async (req) => {
-    const { summary, scene } = await scenes().get(req.params.name);
-    return { ...summary, scene };
-  });
+  app.get<{ Params: NameParams }>(
+    '/api/scenes/:name',
+    { schema: { params: NameParams, response: { 200: answer(SceneWithBody, 'the scene with its JSON') } } },
+    async (req) => {
+      const { summary, scene } = await scenes().get(req.params.name);
+      return { ...summary, scene };
+    },
+  );
 
-  app.post('/api/scenes', { schema: { body: SceneBody }, preHandler: guard }, async (req, reply) => {
+  app.post('/api/scenes', { schema: { body: SceneBody, security: operator, response: { 201: Stored } }, preHandler: guard }, async (req, reply) => {
     const summary = await scenes().create(req.body);
     return reply.code(201).header('location', `/api/scenes/${summary.name}`).send(summary);
   });
 
-  app.put<{ Params: NameParams }>('/api/scenes/:name', { schema: { params: NameParams, body: SceneBody }, preHandler: guard }, async (req) =>
-    scenes().update(req.params.name, req.body),
+  app.put<{ Params: NameParams }>(
+    '/api/scenes/:name',
+    { schema: { params: NameParams, body: SceneBody, security: operator, response: { 200: answer(SceneSummary, 'the scene, its revision one higher') } }, preHandler: guard },
+    async (req) => scenes().update(req.params.name, req.body),
   );
 
-  app.delete<{ Params: NameParams }>('/api/scenes/:name', { schema: { params: NameParams }, preHandler: guard }, async (req, reply) => {
-    await scenes().remove(req.params.name);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: NameParams }>(
+    '/api/scenes/:name',
+    { schema: { params: NameParams, security: operator, response: { 204: NoContent } }, preHandler: guard },
+    async (req, reply) => {
+      await scenes().remove(req.params.name);
+      return reply.code(204).send();
+    },
+  );
 
-  /** Estimated watts and energy of playing a scene on a compound's groups (the scenes library's power model). */
+  /**
+   * Estimated watts and energy of playing a scene on a compound's groups (the scenes library's power model).
+   * Rendering is real work: it needs the operator token and runs in a worker thread, bounded in size,
+   * queue and time (config `scenes`).
+   */
   app.post<{ Params: CompoundParams; Body: EstimateBody }>(
     '/api/compounds/:compound/energy-estimate',
-    { schema: { params: CompoundParams, body: EstimateBody } },
+    {
+      schema: { params: CompoundParams, body: EstimateBody, security: operator, response: { 200: answer(EnergyEstimate, 'watts and energy per group and in total') } },
+      preHandler: guard,
+    },
     async (req) => {
       const compound = registry.compound(req.params.compound);
       if (!compound) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [req.params.compound]);
@@ -82,7 +107,7 @@ export default async function sceneRoutes(app: FastifyInstance, { scenes: librar
 
   app.post<{ Params: NameParams; Body: CopyBody }>(
     '/api/scenes/:name/copy',
-    { schema: { params: NameParams, body: CopyBody }, preHandler: guard },
+    { schema: { params: NameParams, body: CopyBody, security: operator, response: { 201: Stored } }, preHandler: guard },
     async (req, reply) => {
       const summary = await scenes().copy(req.params.name, req.body.name, req.body.params ?? {}, req.body.title);
       return reply.code(201).header('location', `/api/scenes/${summary.name}`).send(summary);

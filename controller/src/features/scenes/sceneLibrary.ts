@@ -7,8 +7,6 @@
 import {
   CATALOG,
   catalogEntry,
-  estimateEnergy,
-  layoutForGroup,
   resolveScene,
   sceneParams,
   validateScene,
@@ -18,25 +16,10 @@ import {
 } from '@caideng/scenes';
 import { CaidengError, type LanternGroupInfo, type SceneRef, type SceneSummary } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../feature.js';
+import { estimateWork, type EstimateResult, type GroupEstimate } from './energy.js';
+import { Estimator } from './estimator.js';
 
-export type { SceneSummary };
-
-export interface GroupEstimate {
-  group: string;
-  ratedWatts: number;
-  averageWatts: number;
-  /** Highest single frame; the sum over groups is an upper bound (groups rarely peak together). */
-  peakWatts: number;
-  wattHours: number;
-}
-
-/**
- * The catalog's scenes loop within a minute; a longer span is the average over this window, scaled.
- * 600 frames per group: about 20 ms of rendering for a 300-pixel string.
- */
-const ESTIMATE_WINDOW_MS = 60_000;
-const ESTIMATE_STEP_MS = 100;
-const round1 = (v: number) => Math.round(v * 10) / 10;
+export type { SceneSummary, GroupEstimate };
 
 /** Parameters a user scene accepts: the scene-wide ones, applied over the stored values. */
 const USER_PARAMS: Record<string, ParamSpec> = {
@@ -45,8 +28,17 @@ const USER_PARAMS: Record<string, ParamSpec> = {
 };
 
 export class SceneLibrary extends Feature {
+  /** Energy estimates, rendered in a worker thread. */
+  readonly estimates: Estimator;
+
   constructor(ctx: FeatureContext) {
     super(ctx, 'scenes');
+    this.estimates = new Estimator(ctx.config.scenes, this.log);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.estimates.stop();
   }
 
   async list(): Promise<SceneSummary[]> {
@@ -140,31 +132,21 @@ export class SceneLibrary extends Feature {
 
   /**
    * Estimated power of playing a scene on a set of lantern groups, from the scenes library's power model:
-   * each group's frames are rendered over a window (scenes loop) and their watts averaged.
+   * each group's frames are rendered over a window (scenes loop) and their watts averaged. The rendering
+   * runs in a worker thread, bounded in size (`scenes.estimateMaxWork`), queue and time.
+   * @throws CAIDENG_ERR_ESTIMATE_TOO_LARGE, CAIDENG_ERR_ESTIMATE_BUSY, CAIDENG_ERR_ESTIMATE_TIMEOUT, or the scene's errors.
    */
-  async estimate(
-    groups: LanternGroupInfo[],
-    ref: SceneRef,
-    options: { brightness?: number; minutes: number },
-  ): Promise<{ groups: GroupEstimate[]; total: { averageWatts: number; peakWatts: number; wattHours: number } }> {
+  async estimate(groups: LanternGroupInfo[], ref: SceneRef, options: { brightness?: number; minutes: number }): Promise<EstimateResult> {
     const scene = await this.resolve(ref);
-    const windowMs = Math.min(options.minutes * 60_000, ESTIMATE_WINDOW_MS);
-    const out: GroupEstimate[] = [];
-    for (const g of groups) {
-      // Rendering is synchronous; a turn of the event loop between groups keeps acks and pushes flowing.
-      if (out.length > 0) await new Promise((r) => setImmediate(r));
-      const layout = layoutForGroup({ kind: g.fixture, channels: g.fixture === 'pixels' ? g.channels * 3 : g.channels, ratedWatts: g.ratedWatts });
-      const e = estimateEnergy(scene, layout, 0, windowMs, ESTIMATE_STEP_MS, { brightness: options.brightness ?? 255, seed: ref.seed ?? 0 });
-      out.push({
-        group: g.id,
-        ratedWatts: g.ratedWatts,
-        averageWatts: round1(e.averageWatts),
-        peakWatts: round1(e.peakWatts),
-        wattHours: round1((e.averageWatts * options.minutes) / 60),
-      });
-    }
-    const sum = (k: 'averageWatts' | 'peakWatts' | 'wattHours') => round1(out.reduce((a, g) => a + g[k], 0));
-    return { groups: out, total: { averageWatts: sum('averageWatts'), peakWatts: sum('peakWatts'), wattHours: sum('wattHours') } };
+    const work = estimateWork(groups, options.minutes);
+    const limit = this.ctx.config.scenes.estimateMaxWork;
+    if (work > limit) throw new CaidengError('CAIDENG_ERR_ESTIMATE_TOO_LARGE', [work, limit]);
+    const job = {
+      scene,
+      groups: groups.map(({ id, fixture, channels, ratedWatts }) => ({ id, fixture, channels, ratedWatts })),
+      options: { brightness: options.brightness ?? 255, minutes: options.minutes, seed: ref.seed ?? 0 },
+    };
+    return this.estimates.run(job);
   }
 
   private applyUserParams(scene: Scene, params: Record<string, unknown>): Scene {

@@ -1,0 +1,49 @@
+/**
+ * The API's OpenAPI document, generated from the route schemas (@fastify/swagger) and served offline:
+ * `GET /api/openapi.json`, and a browsable page at `/api/docs` (swagger-ui's files ship in its npm package).
+ */
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { PROTOCOL_VERSION } from '@caideng/protocol';
+
+export interface ApiRoute {
+  method: string;
+  url: string;
+}
+
+const routes = new WeakMap<FastifyInstance, ApiRoute[]>();
+
+/** Records the documented /api routes of `app` (all but hidden ones), so a test can hold the document to them. */
+export function trackRoutes(app: FastifyInstance): void {
+  const list: ApiRoute[] = [];
+  routes.set(app, list);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || (route.schema as { hide?: boolean } | undefined)?.hide) return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') list.push({ method, url: route.url });
+  });
+}
+
+export function apiRoutes(app: FastifyInstance): readonly ApiRoute[] {
+  return routes.get(app) ?? [];
+}
+
+export function registerOpenApi(app: FastifyInstance): void {
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'caideng controller API',
+        version: `v${PROTOCOL_VERSION}`,
+        description:
+          'Lantern groups, kiosks and scenes of a county. Errors share one body (see docs/errors.md). ' +
+          'Mutating routes need `Authorization: Bearer <operator token>`.',
+      },
+      components: { securitySchemes: { operator: { type: 'http', scheme: 'bearer', description: 'the operator token' } } },
+    },
+  });
+  void app.register(async (docs) => {
+    docs.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await docs.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: false }, staticCSP: true });
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * The OpenAPI document: generated from the route schemas, served offline, covering every /api route with
+ * its answers and errors; and the controller's real answers validate against what it documents.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { Compile } from 'typebox/compile';
+import { decodePayload, topic } from '@caideng/protocol';
+import { apiRoutes } from '@caideng/controller';
+import { connectDevice, endClient, publish, startTestController, subscribe, waitForDevice, type TestController } from './helpers.js';
+
+interface Operation {
+  responses: Record<string, { description: string; content?: Record<string, { schema: object }> }>;
+  security?: unknown[];
+}
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+}
+
+let ctl: TestController;
+let doc: Doc;
+const groups: MqttClient[] = [];
+/** `METHOD /template` of every answer checked against the document, with its status. */
+const checked: Array<{ route: string; status: number }> = [];
+
+async function ackingGroup(id: string): Promise<MqttClient> {
+  const address = { compound: 'alpha', role: 'group' as const, device: id };
+  const c = await connectDevice(ctl, `alpha/group/${id}`);
+  c.on('message', (_t, payload) => {
+    const cmd = decodePayload('set', payload);
+    if (cmd.ok) publish(c, topic(address, 'ack'), { v: 1, tx: cmd.value.tx, ts: Date.now(), status: 'ok' }).catch(() => undefined);
+  });
+  await subscribe(c, topic(address, 'set'));
+  groups.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  ctl = await startTestController();
+  const [g01] = await Promise.all(['g01', 'g02', 'g03'].map(ackingGroup));
+  // A device with every field of its status set, and one rejected message for /api/rejections.
+  const me = { compound: 'alpha', role: 'group' as const, device: 'g01' };
+  await publish(g01!, topic(me, 'availability'), { v: 1, state: 'online', ts: Date.now() }, { retain: true });
+  await publish(g01!, topic(me, 'state'), { v: 1, ts: Date.now(), power: 'on', brightness: 200, scene: { name: 'carp' } }, { retain: true });
+  const ts = Date.now();
+  await publish(g01!, topic(me, 'telemetry'), { v: 1, ts, watts: 42.5, faults: ['lamp_failure'], uptimeS: 5 }, { qos: 0 });
+  await publish(g01!, topic(me, 'state'), '{"v":1,', { retain: true });
+  await waitForDevice(ctl, 'alpha/group/g01', (d) => d.telemetryTs === ts && d.state?.brightness === 200);
+  doc = (await (await fetch(`${ctl.httpUrl}/api/openapi.json`)).json()) as Doc;
+});
+afterAll(async () => {
+  await Promise.all(groups.map((g) => endClient(g, true)));
+  await ctl.dispose();
+});
+
+const template = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+
+/** Calls `template` with `params` filled in and checks the answer against the documented schema for its status. */
+async function call(method: string, path: string, params: Record<string, string> = {}, init: { body?: unknown; token?: string | null; raw?: RequestInit } = {}) {
+  const url = path.replace(/\{(\w+)\}/g, (_m, k: string) => params[k]!).replace(/\?.*/, '') + (path.includes('?') ? path.slice(path.indexOf('?')) : '');
+  const token = init.token === undefined ? ctl.operatorToken() : init.token;
+  const res = await fetch(`${ctl.httpUrl}${url}`, {
+    method,
+    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    ...init.raw,
+  });
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : undefined;
+  const bare = path.replace(/\?.*/, '');
+  const op = doc.paths[bare]?.[method.toLowerCase()];
+  expect(op, `${method} ${bare} is documented`).toBeDefined();
+  const documented = op!.responses[String(res.status)] ?? op!.responses[`${String(res.status)[0]}XX`];
+  expect(documented, `${method} ${bare} documents ${res.status}`).toBeDefined();
+  if (res.status === 204) {
+    expect(text).toBe('');
+  } else {
+    const schema = documented!.content!['application/json']!.schema;
+    const validator = Compile(schema as never);
+    const errors = [...validator.Errors(body)].map((e) => `${e.instancePath} ${e.message}`);
+    expect(errors, `${method} ${url} ${res.status} answers as documented`).toEqual([]);
+  }
+  checked.push({ route: `${method} ${bare}`, status: res.status });
+  return { status: res.status, body };
+}
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 and documents every /api route with an answer, the error body and who may call it', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const routes = apiRoutes(ctl.http);
+    expect(routes.length).toBeGreaterThanOrEqual(17);
+    for (const r of routes) {
+      const op = doc.paths[template(r.url)]?.[r.method.toLowerCase()];
+      expect(op, `${r.method} ${r.url}`).toBeDefined();
+      const codes = Object.keys(op!.responses);
+      expect(codes.some((c) => /^2\d\d$/.test(c)), `${r.method} ${r.url} has a success answer`).toBe(true);
+      expect(codes).toEqual(expect.arrayContaining(['4XX', '5XX']));
+      for (const [code, res] of Object.entries(op!.responses)) {
+        expect(res.description, `${r.method} ${r.url} ${code}`).toBeTruthy();
+        if (code !== '204') expect(res.content?.['application/json']?.schema, `${r.method} ${r.url} ${code}`).toBeDefined();
+      }
+      if (r.method !== 'GET') expect(op!.security, `${r.method} ${r.url} needs the operator token`).toEqual([{ operator: [] }]);
+    }
+  });
+
+  it('is browsable offline at /api/docs', async () => {
+    const page = await fetch(`${ctl.httpUrl}/api/docs/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    const script = /src="\.\/(static\/swagger-ui-bundle\.js)"/.exec(html);
+    expect(script).not.toBeNull();
+    const bundle = await fetch(`${ctl.httpUrl}/api/docs/${script![1]}`);
+    expect(bundle.status).toBe(200);
+  });
+});
+
+describe('real answers match the document', () => {
+  it('health, metrics, rejections', async () => {
+    await call('GET', '/api/health');
+    await call('GET', '/api/metrics');
+    const rejections = await call('GET', '/api/rejections');
+    expect(rejections.body.recent.length).toBeGreaterThan(0);
+  });
+
+  it('registry and live state', async () => {
+    await call('GET', '/api/county');
+    await call('GET', '/api/compounds');
+    const alpha = await call('GET', '/api/compounds/{compound}', { compound: 'alpha' });
+    expect(alpha.body.groups[0].status).toMatchObject({ online: true, watts: 42.5, faults: ['lamp_failure'], state: { brightness: 200 } });
+    const first = await call('GET', '/api/state?limit=2');
+    expect(first.body.next).toBeDefined();
+    await call('GET', `/api/state?cursor=${first.body.next}`);
+    await call('GET', '/api/compounds/{compound}', { compound: 'nowhere' });
+    await call('GET', '/api/state?limit=nine');
+  });
+
+  it('commands: ?wait, 202 and GET /api/commands/{id}', async () => {
+    const waited = await call('POST', '/api/compounds/{compound}/commands?wait=5000', { compound: 'alpha' }, { body: { scene: { name: 'carp', params: { speed: 1.5 }, seed: 3 }, brightness: 120, transitionMs: 500 } });
+    expect(waited.status).toBe(200);
+    expect(waited.body.deliveries.map((d: { status: string }) => d.status)).toEqual(['ok', 'ok', 'ok']);
+    const accepted = await call('POST', '/api/compounds/{compound}/commands', { compound: 'alpha' }, { body: { power: 'off', groups: ['g02'] } });
+    expect(accepted.status).toBe(202);
+    const one = await call('POST', '/api/compounds/{compound}/groups/{group}/commands?wait=5000', { compound: 'alpha', group: 'g03' }, { body: { power: 'on' } });
+    expect(one.status).toBe(200);
+    await call('GET', '/api/commands/{id}', { id: waited.body.id });
+    await call('GET', '/api/commands/{id}', { id: 'no-such-command' });
+    await call('POST', '/api/compounds/{compound}/commands', { compound: 'alpha' }, { body: { power: 'on' }, token: null });
+    await call('POST', '/api/compounds/{compound}/commands', { compound: 'alpha' }, { raw: { body: 'power=on', headers: { 'content-type': 'text/plain' } } });
+  });
+
+  it('scenes and the energy estimate', async () => {
+    const list = await call('GET', '/api/scenes');
+    expect(list.body.length).toBeGreaterThan(5);
+    await call('GET', '/api/scenes/{name}', { name: 'zodiac-lantern' });
+    const scene = { name: 'doc-red', title: { zh: '红', en: 'Red' }, layers: [{ effect: { type: 'steady', color: 'china-red' } }] };
+    expect((await call('POST', '/api/scenes', {}, { body: scene })).status).toBe(201);
+    await call('GET', '/api/scenes/{name}', { name: 'doc-red' });
+    expect((await call('PUT', '/api/scenes/{name}', { name: 'doc-red' }, { body: { ...scene, speed: 2 } })).status).toBe(200);
+    expect((await call('POST', '/api/scenes/{name}/copy', { name: 'lotus' }, { body: { name: 'doc-lotus', params: { speed: 0.5 } } })).status).toBe(201);
+    expect((await call('DELETE', '/api/scenes/{name}', { name: 'doc-lotus' })).status).toBe(204);
+    await call('POST', '/api/scenes', {}, { body: { name: 'Bad Name', layers: [] } });
+    const estimate = await call('POST', '/api/compounds/{compound}/energy-estimate', { compound: 'alpha' }, { body: { scene: { name: 'lotus' }, brightness: 100, minutes: 30 } });
+    expect(estimate.status).toBe(200);
+  });
+
+  it('covered every documented route with a success answer', () => {
+    const succeeded = new Set(checked.filter((c) => c.status < 300).map((c) => c.route));
+    const missing = apiRoutes(ctl.http)
+      .map((r) => `${r.method} ${template(r.url)}`)
+      .filter((r) => !succeeded.has(r));
+    expect(missing).toEqual([]);
+    expect(new Set(checked.filter((c) => c.status >= 400).map((c) => c.status))).toEqual(new Set([400, 401, 404, 415]));
+  });
+});

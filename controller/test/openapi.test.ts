@@ -165,6 +165,13 @@ describe('real answers match the document', () => {
     expect(estimate.status).toBe(200);
   });
 
+  it('device credentials: rotate and revoke', async () => {
+    const rotated = await call('POST', '/api/devices/{compound}/{role}/{device}/credentials/rotate', { compound: 'beta', role: 'kiosk', device: 'k1' });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.password).toEqual(expect.any(String));
+    expect((await call('DELETE', '/api/devices/{compound}/{role}/{device}/credentials', { compound: 'beta', role: 'kiosk', device: 'k1' })).status).toBe(200);
+  });
+
   it('covered every documented route with a success answer', () => {
     const succeeded = new Set(checked.filter((c) => c.status < 300).map((c) => c.route));
     const missing = apiRoutes(ctl.http)

@@ -6,6 +6,9 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { CredentialStore } from './credentials.js';
 import { DeviceParams, RevokedAnswer, RotatedAnswer } from './schemas.js';
+import { answer } from '../http/schemas.js';
+
+const operator = [{ operator: [] }];
 
 export interface CredentialRoutesOptions {
   credentials: CredentialStore;
@@ -18,14 +21,14 @@ export default async function credentialRoutes(app: FastifyInstance, { credentia
   /** Issues a new secret; the old one is refused from now on. Re-admits a revoked device. */
   app.post<{ Params: DeviceParams }>(
     '/api/devices/:compound/:role/:device/credentials/rotate',
-    { schema: { params: DeviceParams, response: { 200: RotatedAnswer } }, preHandler: guard },
+    { schema: { params: DeviceParams, response: { 200: answer(RotatedAnswer, 'the new secret (also in the provisioning file); the old one is refused') }, security: operator }, preHandler: guard },
     async (req) => credentials.rotate(username(req.params)),
   );
 
   /** Revokes the credential: the device is refused at CONNECT until it is rotated. */
   app.delete<{ Params: DeviceParams }>(
     '/api/devices/:compound/:role/:device/credentials',
-    { schema: { params: DeviceParams, response: { 200: RevokedAnswer } }, preHandler: guard },
+    { schema: { params: DeviceParams, response: { 200: answer(RevokedAnswer, 'the credential is revoked; the device is refused at CONNECT until rotated') }, security: operator }, preHandler: guard },
     async (req) => credentials.revoke(username(req.params)),
   );
 }

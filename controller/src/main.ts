@@ -60,8 +60,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     controller.log.info({ signal }, 'stopping');
-    await simulation?.stop();
-    await controller.stop();
+    try {
+      // The simulated devices leave first, while the broker can still record them going offline.
+      await simulation?.stop();
+      await controller.stop();
+    } catch (err) {
+      controller.log.error({ err }, 'stop failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

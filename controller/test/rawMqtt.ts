@@ -23,11 +23,12 @@ const str = (s: string) => {
   return Buffer.concat([len, b]);
 };
 
-/** A complete CONNECT with clean session, username and password, client id = username. */
-export function connectPacket(username: string, password: string, keepaliveS = 60): Buffer {
+/** A complete CONNECT with username and password, client id = username, clean session unless told otherwise. */
+export function connectPacket(username: string, password: string, { keepaliveS = 60, clean = true } = {}): Buffer {
   const keepalive = Buffer.alloc(2);
   keepalive.writeUInt16BE(keepaliveS);
-  const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0x80 | 0x40 | 0x02]), keepalive, str(username), str(username), str(password)]);
+  const flags = 0x80 | 0x40 | (clean ? 0x02 : 0); // username, password, clean session
+  const body = Buffer.concat([str('MQTT'), Buffer.from([4, flags]), keepalive, str(username), str(username), str(password)]);
   return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
 }
 

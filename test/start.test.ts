@@ -2,7 +2,8 @@
  * What `npm start` promises, on the built artefacts: the controller with its embedded broker, SQLite and a
  * simulated county of 22 compounds comes up; within 20 s every simulated group is online in the API; an
  * independent MQTT client (Debian's mosquitto_sub) with a compound's credentials sees that compound's
- * retained state and is refused another compound's topics.
+ * retained state and is refused another compound's topics. A SIGTERM to the process group (as Ctrl-C
+ * does under `npm start`) stops it with exit code 0 and not one warning.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,16 +23,23 @@ let child: ChildProcess;
 let httpUrl = '';
 let mqttPort = 0;
 let startedAt = 0;
+/** Everything the controller printed, stdout and stderr. */
+let output = '';
 
 beforeAll(async () => {
   startedAt = Date.now();
   child = spawn(process.execPath, ['controller/dist/main.js', '--demo', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--log-level', 'warn'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, with the simulator it starts: a terminal's Ctrl-C reaches both
   });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    output += d.toString();
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -48,9 +56,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
+  if (child && child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGTERM');
     await exited;
   }
   rmSync(dataDir, { recursive: true, force: true });
@@ -119,5 +127,19 @@ describe('npm start', () => {
 
     const wrong = run('mosquitto_sub', [...common.slice(0, 6), '-P', 'not-the-password', '-i', monitor.username, '-t', '#', '-C', '1', '-W', '3']);
     await expect(wrong).rejects.toMatchObject({ stderr: expect.stringMatching(/not authori[sz]ed|bad user name or password|Connection Refused/i) });
+  });
+
+  it('stops on SIGTERM to its process group with exit code 0 and no warning or error in its log', async () => {
+    const from = output.length;
+    // 'close', not 'exit': it comes after the last output has been read.
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    process.kill(-child.pid!, 'SIGTERM');
+    const { code, signal } = await exited;
+    const after = output.slice(from);
+    // It runs with --log-level warn: any JSON log line now is a warning or an error, and stderr must stay quiet too.
+    const logLines = after.split('\n').filter((l) => l.trim().startsWith('{'));
+    expect(logLines, after).toEqual([]);
+    expect(after.trim(), 'output after SIGTERM').toBe('');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
   });
 });

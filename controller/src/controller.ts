@@ -85,10 +85,12 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
-    // Live push first: open socket.io connections would otherwise hold the HTTP server open.
+    // Live push first: open socket.io connections would otherwise hold the HTTP server open. The broker next:
+    // its MQTT-over-WebSocket sessions hold the HTTP server open too, and once it is stopping devices are
+    // marked offline without publishing (nothing can be delivered; the retained store ends with the process).
     await realtime.stop().catch((err: unknown) => log.error({ err }, 'realtime failed to stop'));
-    await http.close().catch(() => undefined);
     if (brokerStarted) await broker.stop();
+    await http.close().catch(() => undefined);
     for (const f of started.reverse()) {
       try {
         await f.stop();

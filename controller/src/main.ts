@@ -110,10 +110,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     controller.log.info({ signal }, 'stopping');
-    await whileAlive((async () => {
-      await simulation?.stop();
-      await controller.stop();
-    })());
+    try {
+      // The simulated devices leave first, while the broker can still record them going offline.
+      await whileAlive((async () => {
+        await simulation?.stop();
+        await controller.stop();
+      })());
+    } catch (err) {
+      controller.log.error({ err }, 'stop failed');
+      exitWhenFlushed(1);
+      return;
+    }
     exitWhenFlushed(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

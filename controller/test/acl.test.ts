@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { topic, type DeviceError } from '@caideng/protocol';
+import { CHANNELS, compoundAddress, topic, type CompoundNotice, type CompoundPlan, type DeviceError } from '@caideng/protocol';
 import { connect, connectDevice, endClient, nextMessage, publish, startTestController, subscribe, type TestController } from './helpers.js';
 
 let ctl: TestController;
@@ -62,6 +62,17 @@ describe('subscribe matrix', () => {
     ['alpha/monitor/ops', 'caideng/v1/beta/#', false],
     ['alpha/monitor/ops', '#', false],
     ['alpha/monitor/ops', '$SYS/#', false],
+    // The compound-level address: every device and monitor of the compound, nobody else.
+    ['alpha/group/g01', 'caideng/v1/alpha/compound/-/#', true],
+    ['alpha/group/g01', 'caideng/v1/alpha/compound/-/plan', true],
+    ['alpha/kiosk/k1', 'caideng/v1/alpha/compound/-/#', true],
+    ['alpha/bridge/b1', 'caideng/v1/alpha/compound/-/notice', true],
+    ['alpha/monitor/ops', 'caideng/v1/alpha/compound/-/#', true],
+    ['alpha/group/g01', 'caideng/v1/beta/compound/-/#', false],
+    ['alpha/monitor/ops', 'caideng/v1/beta/compound/-/plan', false],
+    ['alpha/kiosk/k1', 'caideng/v1/alpha/compound/+/#', false],
+    ['alpha/group/g01', 'caideng/v1/alpha/+/-/plan', false],
+    ['alpha/group/g01', 'caideng/v1/alpha/compound/-/plan/x', false],
   ];
   it.each(cases)('%s subscribing to %s → granted=%s', async (username, filter, granted) => {
     const c = await device(username);
@@ -98,6 +109,11 @@ describe('publish matrix', () => {
     ['alpha/bridge/b1', 'caideng/v1/alpha/group/g99/telemetry', telemetry(), false],
     ['alpha/monitor/ops', 'caideng/v1/alpha/group/g01/telemetry', telemetry(), false],
     ['alpha/monitor/ops', 'caideng/v1/beta/group/g01/telemetry', telemetry(), false],
+    // Only the controller publishes on the compound-level address.
+    ['alpha/group/g01', 'caideng/v1/alpha/compound/-/notice', { v: 1, ts: now(), code: 'x' }, false],
+    ['alpha/kiosk/k1', 'caideng/v1/alpha/compound/-/notice', { v: 1, ts: now(), code: 'x' }, false],
+    ['alpha/bridge/b1', 'caideng/v1/alpha/compound/-/plan', { v: 1, ts: now(), revision: 1, validUntil: now(), items: [] }, false],
+    ['alpha/bridge/b1', 'caideng/v1/beta/compound/-/notice', { v: 1, ts: now(), code: 'x' }, false],
   ];
 
   it.each(cases.map(([u, t, p, d]) => [u, t, d, p] as const))('%s publishing to %s → delivered=%s', async (username, target, delivered, payload) => {
@@ -122,5 +138,60 @@ describe('publish matrix', () => {
       expect(c.connected).toBe(true);
     }
     await endClient(c);
+  });
+});
+
+describe('compound-level address', () => {
+  const plan = (revision: number): CompoundPlan => ({ v: 1, ts: now(), revision, validUntil: now() + 86_400_000, items: [{ startAt: now(), power: 'on', brightness: 180 }] });
+  const planTopic = topic(compoundAddress('alpha'), 'plan');
+  const noticeTopic = topic(compoundAddress('alpha'), 'notice');
+
+  it("delivers the controller's plan (retained, QoS 1) and notice (not retained) to the compound's devices", async () => {
+    const group = await device('alpha/group/g02');
+    const packets: Array<{ topic: string; qos: number; retain: boolean; body: { revision?: number; code?: string } }> = [];
+    group.on('message', (t, payload, packet) => packets.push({ topic: t, qos: packet.qos, retain: packet.retain, body: JSON.parse(payload.toString()) }));
+    await subscribe(group, 'caideng/v1/alpha/compound/-/#');
+    const gotPlan = nextMessage<CompoundPlan>(group, planTopic, (p) => p.revision === 7);
+    await ctl.broker.publishToCompound('alpha', 'plan', plan(7));
+    await gotPlan;
+    const gotNotice = nextMessage<CompoundNotice>(group, noticeTopic);
+    await ctl.broker.publishToCompound('alpha', 'notice', { v: 1, ts: now(), code: 'maintenance', text: '供电检修' });
+    await gotNotice;
+    expect(packets.filter((p) => p.topic === planTopic && p.body.revision === 7)).toEqual([{ topic: planTopic, qos: 1, retain: false, body: expect.objectContaining({ revision: 7 }) }]);
+    expect(packets.filter((p) => p.topic === noticeTopic)).toEqual([{ topic: noticeTopic, qos: 1, retain: false, body: expect.objectContaining({ code: 'maintenance' }) }]);
+
+    // A kiosk subscribing later gets the retained plan, and not the notice.
+    const kiosk = await device('alpha/kiosk/k1');
+    const late: string[] = [];
+    kiosk.on('message', (t, _p, packet) => late.push(`${t.split('/').pop()}${packet.retain ? ' (retained)' : ''}`));
+    const retained = nextMessage<CompoundPlan>(kiosk, planTopic, (p) => p.revision === 7);
+    await subscribe(kiosk, 'caideng/v1/alpha/compound/-/#');
+    await retained;
+    expect(late).toEqual(['plan (retained)']);
+    // Another compound's devices see none of it.
+    const other = await device('beta/group/g01');
+    expect(await subscribe(other, 'caideng/v1/alpha/compound/-/#')).toBe(128);
+    await Promise.all([endClient(group), endClient(kiosk), endClient(other)]);
+  });
+
+  it('publishes each channel with the QoS the CHANNELS table declares', async () => {
+    const group = await device('alpha/group/g03');
+    await subscribe(group, noticeTopic, 1);
+    const qos: number[] = [];
+    group.on('message', (t, _p, packet) => t === noticeTopic && qos.push(packet.qos));
+    const spec = CHANNELS.notice as { qos: 0 | 1 };
+    for (const declared of [0, 1] as const) {
+      const original = spec.qos;
+      spec.qos = declared; // the table is the one place that says; the broker must follow it
+      try {
+        const got = nextMessage<CompoundNotice>(group, noticeTopic, (n) => n.code === `q${declared}`);
+        await ctl.broker.publishToCompound('alpha', 'notice', { v: 1, ts: now(), code: `q${declared}` });
+        await got;
+      } finally {
+        spec.qos = original;
+      }
+    }
+    expect(qos).toEqual([0, 1]);
+    await endClient(group);
   });
 });

@@ -19,6 +19,8 @@ export const ERRORS = {
   CAIDENG_MQTT_TOO_LARGE: { status: 0, message: 'payload of %s bytes exceeds the limit of %s bytes' },
   CAIDENG_MQTT_RETAIN_NOT_ALLOWED: { status: 0, message: "messages on channel '%s' must not be retained" },
   CAIDENG_MQTT_UNKNOWN_DEVICE: { status: 0, message: "device '%s' is not in the registry" },
+  CAIDENG_MQTT_RETAIN_REQUIRED: { status: 0, message: "messages on channel '%s' must be published with the retain flag" },
+  CAIDENG_MQTT_RATE_LIMITED: { status: 0, message: "more than %s '%s' messages per second from device '%s'" },
   // --- HTTP API -----------------------------------------------------------------------------
   CAIDENG_ERR_VALIDATION: { status: 400, message: 'request is invalid: %s' },
   CAIDENG_ERR_BAD_JSON: { status: 400, message: 'request body is not valid JSON: %s' },

@@ -62,18 +62,23 @@ export const GroupCommand = Type.Object(
 export type GroupCommand = Type.Static<typeof GroupCommand>;
 
 export const ACK_STATUSES = ['ok', 'error', 'expired', 'duplicate'] as const;
-/** `…/group/{id}/ack`: the group's answer to a command, echoing its tx. */
-export const GroupAck = Type.Object(
-  {
-    v: Version,
-    tx: Tx,
-    ts: EpochMs,
-    status: Type.Enum(ACK_STATUSES),
-    code: Type.Optional(Type.String({ maxLength: 64 })),
-    error: Type.Optional(Type.String({ maxLength: 512 })),
-  },
-  closed,
-);
+const ACK_CODE = { maxLength: 64, description: 'machine-readable reason, e.g. CAIDENG_MQTT_BAD_PAYLOAD' } as const;
+const ACK_ERROR = { maxLength: 512, description: 'what went wrong, for a person' } as const;
+/** `…/group/{id}/ack`: the group's answer to a command, echoing its tx. An `error` must say why (`code`, `error`). */
+export const GroupAck = Type.Union([
+  Type.Object(
+    {
+      v: Version,
+      tx: Tx,
+      ts: EpochMs,
+      status: Type.Enum(['ok', 'expired', 'duplicate'] as const),
+      code: Type.Optional(Type.String(ACK_CODE)),
+      error: Type.Optional(Type.String(ACK_ERROR)),
+    },
+    closed,
+  ),
+  Type.Object({ v: Version, tx: Tx, ts: EpochMs, status: Type.Literal('error'), code: Type.String({ ...ACK_CODE, minLength: 1 }), error: Type.String({ ...ACK_ERROR, minLength: 1 }) }, closed),
+]);
 export type GroupAck = Type.Static<typeof GroupAck>;
 
 /** `…/group/{id}/state` (retained): what the group is doing now. */
@@ -109,8 +114,9 @@ export const GroupTelemetry = Type.Object(
 export type GroupTelemetry = Type.Static<typeof GroupTelemetry>;
 
 // ---------------------------------------------------------------------------------------------
-// Availability, for groups, kiosks and bridges (retained; "offline" is the MQTT last-will)
+// Availability, for groups, kiosks and bridges (always published retained; "offline" is the MQTT last-will)
 
+/** `…/{group|kiosk|bridge}/{id}/availability`: must be published with the retain flag (CHANNELS says so; ingest enforces it). */
 export const Availability = Type.Object(
   {
     v: Version,
@@ -213,3 +219,51 @@ export const DeviceError = Type.Object(
   closed,
 );
 export type DeviceError = Type.Static<typeof DeviceError>;
+
+// ---------------------------------------------------------------------------------------------
+// Compound-level messages (v1-additive): `caideng/v1/{compound}/compound/-/{channel}`, published by the
+// controller only, readable by every device and monitor of the compound.
+
+/** One entry of a compound's programme: from `startAt` (until `endAt`, else until the next item) the listed
+ *  groups (every group of the compound when absent) show this. At least one of power, brightness, scene. */
+export const PlanItem = Type.Object(
+  {
+    startAt: EpochMs,
+    endAt: Type.Optional(EpochMs),
+    groups: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 256, uniqueItems: true })),
+    scene: Type.Optional(SceneRef),
+    power: Type.Optional(Power),
+    brightness: Type.Optional(Brightness),
+  },
+  {
+    ...closed,
+    anyOf: [{ required: ['power'] }, { required: ['brightness'] }, { required: ['scene'] }],
+  },
+);
+export type PlanItem = Type.Static<typeof PlanItem>;
+
+/** `…/compound/-/plan` (retained): the compound's programme, filled by the scheduler. `revision` increases with
+ *  every change; a device keeps the last plan it saw and may follow it while offline until `validUntil`. */
+export const CompoundPlan = Type.Object(
+  {
+    v: Version,
+    ts: EpochMs,
+    revision: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }),
+    validUntil: EpochMs,
+    items: Type.Array(PlanItem, { maxItems: 500 }),
+  },
+  closed,
+);
+export type CompoundPlan = Type.Static<typeof CompoundPlan>;
+
+/** `…/compound/-/notice`: a notice from the controller to every device of the compound. */
+export const CompoundNotice = Type.Object(
+  {
+    v: Version,
+    ts: EpochMs,
+    code: Type.String({ minLength: 1, maxLength: 64, description: 'what kind of notice, e.g. "maintenance"' }),
+    text: Type.Optional(Type.String({ maxLength: 256, description: 'for a person' })),
+  },
+  closed,
+);
+export type CompoundNotice = Type.Static<typeof CompoundNotice>;

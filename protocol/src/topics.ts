@@ -3,14 +3,17 @@
  *
  *   caideng/v1/{compound}/{role}/{device}/{channel}
  *
- * `role` says what kind of device the topic belongs to; `channel` says what flows on it. The table
- * CHANNELS is the single source of truth: who publishes, QoS, retained, and the payload schema.
+ * `role` says what kind of device the topic belongs to; `channel` says what flows on it. Messages for a
+ * whole compound use the compound-level address `caideng/v1/{compound}/compound/-/{channel}` (v1-additive).
+ * The table CHANNELS is the single source of truth: who publishes, QoS, retained, and the payload schema.
  * docs/protocol.md is checked against it by a test.
  */
 import type { TSchema } from 'typebox';
 import { isId } from './ids.js';
 import {
   Availability,
+  CompoundNotice,
+  CompoundPlan,
   DeviceError,
   DeviceRequest,
   DeviceResponse,
@@ -28,15 +31,26 @@ export const ROLES = ['group', 'kiosk', 'bridge', 'monitor'] as const;
  *  its groups and kiosks; monitor = read-only observer of one compound (property staff tools). */
 export type Role = (typeof ROLES)[number];
 
+/** The compound-level address: role `compound` with the fixed device level `-`. Only the controller publishes
+ *  there; every device and monitor of the compound may subscribe. No device has this role. */
+export const COMPOUND_ROLE = 'compound' as const;
+export const COMPOUND_DEVICE = '-' as const;
+/** A topic's role level: a device role or the compound-level address. */
+export type TopicRole = Role | typeof COMPOUND_ROLE;
+
 export type Publisher = 'device' | 'controller';
 
 export interface ChannelSpec {
-  /** Roles whose topics carry this channel. */
-  roles: readonly Role[];
+  /** Roles whose topics carry this channel (`compound`: the compound-level address). */
+  roles: readonly TopicRole[];
   /** Who publishes on it. `device` includes a bridge acting for the device. */
   publisher: Publisher;
+  /** QoS the publisher uses, and the controller when it publishes on the channel. */
   qos: 0 | 1;
+  /** Whether the broker keeps the last message: the retain flag is allowed. On other channels it is refused. */
   retained: boolean;
+  /** Every message must carry the retain flag; one without it is rejected (CAIDENG_MQTT_RETAIN_REQUIRED). */
+  retainRequired: boolean;
   schema: TSchema;
   description: string;
 }
@@ -47,6 +61,7 @@ export const CHANNELS = {
     publisher: 'controller',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: GroupCommand,
     description: 'command: power, brightness, scene, synchronized start, expiry',
   },
@@ -55,6 +70,7 @@ export const CHANNELS = {
     publisher: 'device',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: GroupAck,
     description: 'answer to a command, echoing its tx',
   },
@@ -63,6 +79,7 @@ export const CHANNELS = {
     publisher: 'device',
     qos: 1,
     retained: true,
+    retainRequired: false,
     schema: GroupState,
     description: 'what the group is doing now',
   },
@@ -71,6 +88,7 @@ export const CHANNELS = {
     publisher: 'device',
     qos: 0,
     retained: false,
+    retainRequired: false,
     schema: GroupTelemetry,
     description: 'metering: watts, temperature, faults, uptime',
   },
@@ -79,6 +97,7 @@ export const CHANNELS = {
     publisher: 'device',
     qos: 1,
     retained: true,
+    retainRequired: true,
     schema: Availability,
     description: 'online on connect, offline by last-will',
   },
@@ -87,6 +106,7 @@ export const CHANNELS = {
     publisher: 'device',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: KioskEvent,
     description: "a resident's button press",
   },
@@ -95,6 +115,7 @@ export const CHANNELS = {
     publisher: 'controller',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: KioskReceipt,
     description: 'the press was stored (or was already)',
   },
@@ -103,6 +124,7 @@ export const CHANNELS = {
     publisher: 'device',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: DeviceRequest,
     description: 'request to the controller with a tx',
   },
@@ -111,6 +133,7 @@ export const CHANNELS = {
     publisher: 'controller',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: DeviceResponse,
     description: 'response to a request, same tx',
   },
@@ -119,8 +142,27 @@ export const CHANNELS = {
     publisher: 'controller',
     qos: 1,
     retained: false,
+    retainRequired: false,
     schema: DeviceError,
     description: 'why a message from this device was rejected',
+  },
+  plan: {
+    roles: ['compound'],
+    publisher: 'controller',
+    qos: 1,
+    retained: true,
+    retainRequired: true,
+    schema: CompoundPlan,
+    description: "the compound's programme, filled by the scheduler",
+  },
+  notice: {
+    roles: ['compound'],
+    publisher: 'controller',
+    qos: 1,
+    retained: false,
+    retainRequired: false,
+    schema: CompoundNotice,
+    description: 'a notice to every device of the compound',
   },
 } as const satisfies Record<string, ChannelSpec>;
 
@@ -138,7 +180,12 @@ export interface ChannelPayloads {
   req: DeviceRequest;
   res: DeviceResponse;
   error: DeviceError;
+  plan: CompoundPlan;
+  notice: CompoundNotice;
 }
+
+/** Channels of the compound-level address. */
+export type CompoundChannel = { [C in Channel]: typeof COMPOUND_ROLE extends (typeof CHANNELS)[C]['roles'][number] ? C : never }[Channel];
 
 export interface DeviceAddress {
   compound: string;
@@ -146,8 +193,22 @@ export interface DeviceAddress {
   device: string;
 }
 
-export interface TopicParts extends DeviceAddress {
-  channel: Channel;
+/** The compound-level address of one compound. */
+export interface CompoundAddress {
+  compound: string;
+  role: typeof COMPOUND_ROLE;
+  device: typeof COMPOUND_DEVICE;
+}
+
+/** Where a topic points: one device, or a whole compound. */
+export type Address = DeviceAddress | CompoundAddress;
+
+export type TopicParts = Address & { channel: Channel };
+/** A parsed topic of one device (not the compound-level address). */
+export type DeviceTopicParts = DeviceAddress & { channel: Channel };
+
+export function compoundAddress(compound: string): CompoundAddress {
+  return { compound, role: COMPOUND_ROLE, device: COMPOUND_DEVICE };
 }
 
 const ROLE_SET: ReadonlySet<string> = new Set(ROLES);
@@ -161,17 +222,19 @@ export function isChannel(value: string): value is Channel {
 }
 
 /** Whether `channel` exists for `role` in the contract. */
-export function channelAllowed(role: Role, channel: Channel): boolean {
-  return (CHANNELS[channel].roles as readonly Role[]).includes(role);
+export function channelAllowed(role: TopicRole, channel: Channel): boolean {
+  return (CHANNELS[channel].roles as readonly TopicRole[]).includes(role);
 }
 
 /**
  * Builds a topic. Refuses wildcards and bad ids: a topic built here is always a valid, concrete topic.
  * @throws TypeError when an id is not `[a-z0-9-]` or the channel does not exist for the role.
  */
-export function topic(address: DeviceAddress, channel: Channel): string {
+export function topic(address: Address, channel: Channel): string {
   if (!isId(address.compound)) throw new TypeError(`invalid compound id '${address.compound}'`);
-  if (!isId(address.device)) throw new TypeError(`invalid device id '${address.device}'`);
+  if (address.role === COMPOUND_ROLE ? address.device !== COMPOUND_DEVICE : !isId(address.device)) {
+    throw new TypeError(`invalid device id '${address.device}'`);
+  }
   if (!channelAllowed(address.role, channel)) throw new TypeError(`channel '${channel}' does not exist for role '${address.role}'`);
   return `${TOPIC_BASE}/${address.compound}/${address.role}/${address.device}/${channel}`;
 }
@@ -180,6 +243,12 @@ export function topic(address: DeviceAddress, channel: Channel): string {
 export function compoundFilter(compound: string): string {
   if (!isId(compound)) throw new TypeError(`invalid compound id '${compound}'`);
   return `${TOPIC_BASE}/${compound}/#`;
+}
+
+/** Subscription filter for every compound-level topic of one compound (`caideng/v1/{compound}/compound/-/#`). */
+export function compoundLevelFilter(compound: string): string {
+  if (!isId(compound)) throw new TypeError(`invalid compound id '${compound}'`);
+  return `${TOPIC_BASE}/${compound}/${COMPOUND_ROLE}/${COMPOUND_DEVICE}/#`;
 }
 
 /** Subscription filter for one channel of one role across a compound, e.g. every group's `set`. */
@@ -200,10 +269,15 @@ export function parseTopic(value: string): ParseResult {
   if (root !== TOPIC_ROOT) return { ok: false, reason: `topic must start with '${TOPIC_ROOT}/'` };
   if (version !== `v${PROTOCOL_VERSION}`) return { ok: false, reason: `unsupported contract version '${version}', this controller speaks v${PROTOCOL_VERSION}` };
   if (!isId(compound)) return { ok: false, reason: `invalid compound id '${compound}'` };
-  if (!isRole(role)) return { ok: false, reason: `unknown role '${role}', expected one of ${ROLES.join(', ')}` };
-  if (!isId(device)) return { ok: false, reason: `invalid device id '${device}'` };
+  if (role === COMPOUND_ROLE) {
+    if (device !== COMPOUND_DEVICE) return { ok: false, reason: `the compound-level address has device '${COMPOUND_DEVICE}', got '${device}'` };
+  } else {
+    if (!isRole(role)) return { ok: false, reason: `unknown role '${role}', expected one of ${[...ROLES, COMPOUND_ROLE].join(', ')}` };
+    if (!isId(device)) return { ok: false, reason: `invalid device id '${device}'` };
+  }
   if (!isChannel(channel)) return { ok: false, reason: `unknown channel '${channel}'` };
   if (!channelAllowed(role, channel)) return { ok: false, reason: `channel '${channel}' does not exist for role '${role}'` };
+  if (role === COMPOUND_ROLE) return { ok: true, parts: { compound, role, device: COMPOUND_DEVICE, channel } };
   return { ok: true, parts: { compound, role, device, channel } };
 }
 

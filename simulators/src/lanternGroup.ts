@@ -166,7 +166,7 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
       this.counters.invalidCommands++;
       // Answer when the sender can be told which command failed; without a tx there is nobody to answer.
       const tx = extractTx(payload);
-      if (tx) this.#ack(tx, 'error', decoded.code, decoded.reason);
+      if (tx) this.#ackError(tx, decoded.code, decoded.reason);
       this.log.debug('invalid command', { reason: decoded.reason });
       this.emit('invalidCommand', decoded.reason);
       return;
@@ -174,7 +174,7 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     const cmd = decoded.value;
     this.counters.commandsReceived++;
     const now = this.now();
-    let status: AckStatus;
+    let status: Exclude<AckStatus, 'error'>;
     if (this.#recentTx.has(cmd.tx)) {
       status = 'duplicate';
       this.counters.duplicates++;
@@ -211,10 +211,16 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     }
   }
 
-  #ack(tx: string, status: AckStatus, code?: string, error?: string): void {
-    const ack: GroupAck = { v: PROTOCOL_VERSION, tx, ts: this.now(), status };
-    if (code) ack.code = code.slice(0, 64);
-    if (error) ack.error = error.slice(0, ERROR_TEXT_MAX);
+  #ack(tx: string, status: Exclude<AckStatus, 'error'>): void {
+    this.#sendAck({ v: PROTOCOL_VERSION, tx, ts: this.now(), status });
+  }
+
+  /** An error ack says why: `code` and `error` are required by the contract. */
+  #ackError(tx: string, code: string, error: string): void {
+    this.#sendAck({ v: PROTOCOL_VERSION, tx, ts: this.now(), status: 'error', code: code.slice(0, 64), error: error.slice(0, ERROR_TEXT_MAX) });
+  }
+
+  #sendAck(ack: GroupAck): void {
     this.publish('ack', ack);
     this.counters.acksSent++;
     this.emit('ack', ack);

@@ -9,8 +9,11 @@
  * | bridge  | its own topics, and device channels of the groups    | anything in its compound            |
  * |         | and kiosks of its compound (it acts for them)        |                                     |
  * | monitor | nothing (read-only property-staff tools)             | anything in its compound            |
+ *
+ * The compound-level address `caideng/v1/{compound}/compound/-/…` (plan, notice) is published by the
+ * controller only; every device and monitor of the compound may subscribe to it.
  */
-import { CHANNELS, TOPIC_BASE, type TopicParts } from '@caideng/protocol';
+import { CHANNELS, COMPOUND_DEVICE, COMPOUND_ROLE, TOPIC_BASE, type TopicParts } from '@caideng/protocol';
 import type { Identity } from './identity.js';
 
 const BASE_LEVELS = TOPIC_BASE.split('/');
@@ -19,7 +22,7 @@ export function publishDenied(who: Identity, target: TopicParts): string | null 
   if (target.compound !== who.compound) {
     return `compound '${target.compound}' is not yours; you belong to '${who.compound}'`;
   }
-  if (CHANNELS[target.channel].publisher !== 'device') {
+  if (CHANNELS[target.channel].publisher !== 'device' || target.role === COMPOUND_ROLE) {
     return `only the controller publishes on '${target.channel}'`;
   }
   switch (who.role) {
@@ -55,11 +58,13 @@ export function subscribeDenied(who: Identity, filter: string): string | null {
     return `compound '${compound ?? ''}' is not yours; you belong to '${who.compound}'`;
   }
   if (who.role === 'monitor' || who.role === 'bridge') return null;
-  // group and kiosk: only their own device subtree.
+  // group and kiosk: their own device subtree, and their compound's compound-level address.
   const role = levels[3];
   const device = levels[4];
-  if (role !== who.role || device !== who.device) {
-    return `a ${who.role} may subscribe only to its own topics (${TOPIC_BASE}/${who.compound}/${who.role}/${who.device}/…)`;
+  const own = role === who.role && device === who.device;
+  const compoundLevel = role === COMPOUND_ROLE && device === COMPOUND_DEVICE;
+  if (!own && !compoundLevel) {
+    return `a ${who.role} may subscribe only to its own topics (${TOPIC_BASE}/${who.compound}/${who.role}/${who.device}/…) and its compound's (${TOPIC_BASE}/${who.compound}/${COMPOUND_ROLE}/${COMPOUND_DEVICE}/…)`;
   }
   if (levels.length > 6) return 'topic filter is deeper than the contract';
   return null;

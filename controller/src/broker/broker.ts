@@ -1,22 +1,28 @@
 /**
  * The embedded MQTT broker (aedes) with its transports: TCP, WebSocket on the HTTP port, optional TLS.
  * It authenticates devices, enforces the topic ACL, validates every payload before the broker routes
- * or retains it, and turns accepted messages into bus events.
+ * or retains it, and turns accepted messages into bus events. It bounds what one connection can cost:
+ * packet size before parsing, sessions per device, no persistent sessions, rates of req/event messages,
+ * failed CONNECTs per source address, and rejections per client.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AuthenticateError, type Client, type ConnectPacket, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import {
+  CHANNELS,
   PROTOCOL_VERSION,
+  compoundAddress,
   encodePayload,
   parseDeviceUsername,
   topic as buildTopic,
+  type Address,
   type Channel,
   type ChannelPayloads,
+  type CompoundChannel,
   type DeviceAddress,
   type ErrorCode,
 } from '@caideng/protocol';
@@ -27,11 +33,20 @@ import type { BusPublisher, DeviceAuthenticator, DeviceDirectory } from './ports
 import type { Identity } from './identity.js';
 import { subscribeDenied } from './acl.js';
 import { checkIncoming, type IngestOptions } from './ingest.js';
+import { guardPackets } from './packetGuard.js';
+import { FailureLimiter, TokenBuckets } from './limits.js';
+import { Sessions } from './sessions.js';
 
 /** Rejected publishes are acknowledged and rerouted here, where no one can subscribe (MQTT-3.3.5-2 allows a
  *  positive ack for an unauthorized PUBLISH). The device keeps its connection and is told why on its error topic. */
 const QUARANTINE_TOPIC = '$caideng/rejected';
 const EMPTY = Buffer.alloc(0);
+/** Room in a packet beside its payload: fixed header, topic, packet id; or a CONNECT's ids and credentials. */
+export const PACKET_OVERHEAD_BYTES = 4096;
+/** Longest wait at stop for the controller's own publishes in flight. */
+const STOP_DRAIN_MS = 2000;
+/** The will aedes keeps for a client: the CONNECT's will, by reference (it passes the same object to authorizePublish). */
+type Will = NonNullable<ConnectPacket['will']>;
 
 /**
  * The decoded payload of an accepted publish travels on the payload buffer itself, which aedes passes
@@ -52,6 +67,20 @@ export interface BrokerCounters {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
   authFailures: number;
   connects: number;
+  /** Connections closed because a packet declared more than the packet limit (checked before parsing). */
+  oversizedPackets: number;
+  /** CONNECTs refused because the device had `maxSessionsPerDevice` sessions already. */
+  sessionLimitRefusals: number;
+  /** CONNECTs refused for asking for a persistent session (`clean: false`). */
+  persistentSessionRefusals: number;
+  /** `req` and `event` messages over the device's rate (also counted in rejectedByCode). */
+  rateLimited: number;
+  /** Source addresses blocked after too many failed CONNECTs. */
+  addressBlocks: number;
+  /** Connections refused at once because their source address was blocked. */
+  blockedConnections: number;
+  /** Clients disconnected for too many rejected publishes and subscriptions. */
+  floodDisconnects: number;
 }
 
 export class Broker implements BusPublisher {
@@ -61,11 +90,35 @@ export class Broker implements BusPublisher {
   private wss: WebSocketServer | null = null;
   private httpServer: HttpServer | null = null;
   private readonly identities = new WeakMap<Client, Identity>();
-  /** The live connection of each username, so a takeover's late disconnect is not mistaken for the device going offline. */
-  private readonly current = new Map<string, Client>();
+  /** Live sessions per device: it is offline only when the last one ends (a takeover or a second session is not its end). */
+  private readonly sessions = new Sessions<Client>();
+  private readonly sourceAddress = new WeakMap<Client, string>();
+  private readonly wills = new WeakMap<Client, Will>();
+  /** Clients whose last-will published the device's `offline`: the controller need not publish it again. */
+  private readonly offlineByWill = new WeakSet<Client>();
   private readonly rejectWindow = new WeakMap<Client, { start: number; count: number }>();
   private readonly ingestOptions: IngestOptions;
-  readonly counters: BrokerCounters = { accepted: 0, rejected: 0, rejectedByCode: {}, authFailures: 0, connects: 0 };
+  private readonly maxPacketBytes: number;
+  private readonly deviceMessages: TokenBuckets;
+  private readonly connectFailures: FailureLimiter;
+  /** Set when stop() begins: no new connections, no publishes, no wills. */
+  private stopping = false;
+  private inflight = 0;
+  private onDrained: (() => void) | null = null;
+  readonly counters: BrokerCounters = {
+    accepted: 0,
+    rejected: 0,
+    rejectedByCode: {},
+    authFailures: 0,
+    connects: 0,
+    oversizedPackets: 0,
+    sessionLimitRefusals: 0,
+    persistentSessionRefusals: 0,
+    rateLimited: 0,
+    addressBlocks: 0,
+    blockedConnections: 0,
+    floodDisconnects: 0,
+  };
 
   constructor(
     private readonly config: Config['mqtt'],
@@ -78,6 +131,10 @@ export class Broker implements BusPublisher {
       maxPayloadBytes: config.maxPayloadBytes,
       deviceExists: (compound, role, device) => registry.deviceExists(compound, role, device),
     };
+    this.maxPacketBytes = config.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
+    // Keys are registered devices only (the ACL and registry checks run first), so the map is bounded by the registry.
+    this.deviceMessages = new TokenBuckets(config.deviceMessagesPerS, config.deviceMessageBurst);
+    this.connectFailures = new FailureLimiter(config.connectFailuresPerAddress, config.connectFailureWindowS * 1000, config.connectBlockS * 1000);
   }
 
   get tcpPort(): number {
@@ -101,6 +158,11 @@ export class Broker implements BusPublisher {
       maxClientsIdLength: 200,
       maxTopicLevels: 16,
       concurrency: 1000,
+      preConnect: (client, packet, done) => {
+        // aedes clears client.will before 'clientDisconnect'; keep the CONNECT's will to recognise it when it fires.
+        if (packet.will) this.wills.set(client, packet.will);
+        done(null, true);
+      },
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => {
@@ -108,7 +170,10 @@ export class Broker implements BusPublisher {
         const reason = who ? subscribeDenied(who, sub.topic) : 'not authenticated';
         if (reason) {
           this.log.warn({ client: client.id, filter: sub.topic, reason }, 'subscription refused');
-          if (who) this.reject(who, sub.topic, 'CAIDENG_MQTT_FORBIDDEN', `subscribing to '${sub.topic}' is not allowed: ${reason}`);
+          if (who) {
+            this.reject(who, sub.topic, 'CAIDENG_MQTT_FORBIDDEN', `subscribing to '${sub.topic}' is not allowed: ${reason}`);
+            if (this.tooManyRejections(client)) return done(this.floodError(), null);
+          }
           return done(null, null); // negative SUBACK (0x80) for this filter [MQTT-3.9.3]
         }
         done(null, sub);
@@ -120,16 +185,7 @@ export class Broker implements BusPublisher {
       if (!entry) return;
       this.dispatch(entry.address, entry.channel, entry.payload);
     });
-    this.aedes.on('clientReady', (client) => {
-      const who = this.identities.get(client);
-      if (who) this.current.set(who.username, client);
-    });
-    this.aedes.on('clientDisconnect', (client) => {
-      const who = this.identities.get(client);
-      if (!who || this.current.get(who.username) !== client) return;
-      this.current.delete(who.username);
-      this.bus.emit('device.disconnected', { identity: who, hadWill: Boolean((client as Client & { will?: unknown }).will), at: Date.now() });
-    });
+    this.aedes.on('clientDisconnect', (client) => this.endSession(client));
     this.bus.on('credential.revoked', this, ({ username }) => {
       this.disconnect(username);
     });
@@ -137,19 +193,47 @@ export class Broker implements BusPublisher {
     this.aedes.on('connectionError', (client, err) => this.log.debug({ err: err.message }, 'connection error'));
 
     // Nagle's algorithm against delayed ACKs adds ~40 ms to every request/response; devices want low latency.
-    this.tcp = net.createServer({ noDelay: true }, this.aedes.handle);
+    this.tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket, socket.remoteAddress));
     await listen(this.tcp, this.config.port, this.config.host);
     if (this.config.tls) {
       this.tlsServer = tls.createServer(
         { cert: readFileSync(this.config.tls.certFile), key: readFileSync(this.config.tls.keyFile), noDelay: true } as tls.TlsOptions,
-        this.aedes.handle,
+        (socket) => this.accept(socket, socket.remoteAddress),
       );
       await listen(this.tlsServer, this.config.tls.port, this.config.host);
     }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
     this.httpServer = httpServer;
     httpServer.on('upgrade', this.onUpgrade);
-    this.log.info({ tcp: this.tcpPort, tls: this.tlsPort, ws: this.config.wsPath }, 'MQTT broker listening');
+    this.log.info({ tcp: this.tcpPort, tls: this.tlsPort, ws: this.config.wsPath, maxPacketBytes: this.maxPacketBytes }, 'MQTT broker listening');
+  }
+
+  /** Every transport's connections come in here: refused at once from a blocked address, packet-guarded, then handed to aedes. */
+  private accept(conn: Duplex, remoteAddress: string | undefined, req?: IncomingMessage): void {
+    const address = remoteAddress ?? 'unknown';
+    if (this.stopping) {
+      conn.destroy();
+      return;
+    }
+    if (this.connectFailures.blocked(address, Date.now())) {
+      this.counters.blockedConnections++;
+      conn.destroy();
+      return;
+    }
+    let client: Client | undefined;
+    guardPackets(conn, this.maxPacketBytes, (reason) => {
+      this.counters.oversizedPackets++;
+      const who = client ? this.identities.get(client) : undefined;
+      this.log.warn({ address, username: who?.username, reason }, 'connection closed: packet too large');
+      // Before authentication this is a failed CONNECT of its address.
+      if (!who) this.connectFailed(address);
+    });
+    client = this.aedes.handle(conn, req);
+    this.sourceAddress.set(client, address);
+    // Fallback for a session that authenticated but never reached 'clientDisconnect' (closed mid-CONNECT).
+    conn.once('close', () => {
+      if (client) this.endSession(client);
+    });
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -158,34 +242,96 @@ export class Broker implements BusPublisher {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());
-      this.aedes.handle(stream, req);
+      this.accept(stream, req.socket.remoteAddress, req);
     });
   };
 
+  /**
+   * Stops in an order that loses nothing and logs nothing: refuse new connections and publishes, let the
+   * controller's publishes in flight finish, then close the sessions (devices are marked offline in memory
+   * and store, with nothing published: the retained store dies with the process) and the emitter.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.httpServer?.off('upgrade', this.onUpgrade);
+    await this.drainPublishes();
     for (const ws of this.wss?.clients ?? []) ws.terminate();
     this.wss?.close();
     await new Promise<void>((resolve) => (this.aedes ? this.aedes.close(() => resolve()) : resolve()));
     await Promise.all([closeServer(this.tcp), closeServer(this.tlsServer)]);
   }
 
-  /** Publishes a controller message after checking it against the contract. */
-  publish<C extends Channel>(address: DeviceAddress, channel: C, payload: ChannelPayloads[C], retain = false): Promise<void> {
+  /**
+   * Publishes a controller message after checking it against the contract, with the channel's QoS and retain
+   * flag from CHANNELS. Once the broker is stopping nothing is published (every device is being disconnected);
+   * the senders' protocols cover the loss: kiosks re-send until a receipt, commands time out.
+   */
+  publish<C extends Channel>(address: Address, channel: C, payload: ChannelPayloads[C], retain: boolean = CHANNELS[channel].retained): Promise<void> {
     const packet = {
       cmd: 'publish',
       topic: buildTopic(address, channel),
       payload: encodePayload(channel, payload),
-      qos: 1,
+      qos: CHANNELS[channel].qos,
       retain,
       dup: false,
     } as PublishPacket;
-    return new Promise((resolve, reject) => this.aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+    if (this.stopping) {
+      this.log.debug({ topic: packet.topic }, 'not published: the broker is stopping');
+      return Promise.resolve();
+    }
+    this.inflight++;
+    return new Promise((resolve, reject) =>
+      this.aedes.publish(packet, (err) => {
+        if (--this.inflight === 0) this.onDrained?.();
+        if (err) reject(err);
+        else resolve();
+      }),
+    );
   }
 
-  /** Whether a device (by username) has a live connection to this broker. */
+  /** Publishes on a compound's compound-level address, `caideng/v1/{compound}/compound/-/{channel}`. */
+  publishToCompound<C extends CompoundChannel>(compound: string, channel: C, payload: ChannelPayloads[C]): Promise<void> {
+    return this.publish(compoundAddress(compound), channel, payload);
+  }
+
+  /** Whether a device (by username) has a live session on this broker. */
   isConnected(username: string): boolean {
-    return this.current.has(username);
+    return this.sessions.has(username);
+  }
+
+  private drainPublishes(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, STOP_DRAIN_MS);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.onDrained = done;
+    });
+  }
+
+  /** A session ended; when it was the device's last, the device is offline. */
+  private endSession(client: Client): void {
+    const who = this.identities.get(client);
+    if (!who) return;
+    const { last } = this.sessions.remove(who.username, client);
+    if (!last) return;
+    this.bus.emit('device.disconnected', { identity: who, hadWill: this.offlineByWill.has(client), shutdown: this.stopping, at: Date.now() });
+  }
+
+  private connectFailed(address: string): void {
+    if (!this.connectFailures.fail(address, Date.now())) return;
+    this.counters.addressBlocks++;
+    this.log.warn(
+      { address, failures: this.config.connectFailuresPerAddress, windowS: this.config.connectFailureWindowS, blockS: this.config.connectBlockS },
+      'too many failed connects: address refused for a while',
+    );
+  }
+
+  private floodError(): Error {
+    this.counters.floodDisconnects++;
+    return new Error(`more than ${this.config.rejectionsBeforeDisconnect} rejected messages in a minute`);
   }
 
   /** Closes every session of a device (its main one and any `username/<suffix>`); returns how many. */
@@ -206,9 +352,11 @@ export class Broker implements BusPublisher {
     password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
-    const fail = (returnCode: 4 | 5, why: string) => {
+    const source = this.sourceAddress.get(client) ?? 'unknown';
+    const fail = (returnCode: 2 | 4 | 5, why: string) => {
       this.counters.authFailures++;
-      this.log.warn({ client: client.id, username, why }, 'connection refused');
+      this.connectFailed(source);
+      this.log.warn({ client: client.id, username, address: source, why }, 'connection refused');
       const err = new Error(why) as AuthenticateError;
       err.returnCode = returnCode as AuthenticateError['returnCode'];
       done(err, false);
@@ -220,30 +368,72 @@ export class Broker implements BusPublisher {
     if (client.id !== username && !client.id.startsWith(`${username}/`)) {
       return fail(5, `client id must be '${username}' (or '${username}/<suffix>')`);
     }
+    // No role needs a session kept while offline, and aedes would queue every QoS 1 message for it without bound.
+    if (!client.clean) {
+      this.counters.persistentSessionRefusals++;
+      return fail(2, 'persistent sessions are not offered: connect with clean session 1');
+    }
+    const others = this.sessions.othersThan(username, client.id);
+    if (others >= this.config.maxSessionsPerDevice) {
+      this.counters.sessionLimitRefusals++;
+      return fail(5, `the device has ${others} sessions already, at most ${this.config.maxSessionsPerDevice}`);
+    }
     this.identities.set(client, { ...address, username });
+    this.sessions.add(username, client);
     this.counters.connects++;
     done(null, true);
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
     const who = client ? this.identities.get(client) : undefined;
-    if (!who) {
+    if (!client || !who) {
       // Wills of sessions from before a restart, or a client that never authenticated: drop.
       return this.quarantine(packet, done);
     }
+    if (packet === this.wills.get(client)) return this.authorizeWill(client, who, packet, done);
+    const payload = packet.payload as Buffer;
+    const result = checkIncoming(who, packet.topic, payload, packet.retain, this.ingestOptions);
+    if (!result.ok) return this.refuse(client, who, packet, result.code, result.reason, done);
+    const { compound, role, device, channel } = result.parts;
+    // Each accepted req and event costs a store write: bounded per device.
+    if ((channel === 'req' || channel === 'event') && !this.deviceMessages.take(`${compound}/${role}/${device}`, Date.now())) {
+      this.counters.rateLimited++;
+      const reason = `more than ${this.config.deviceMessagesPerS} '${channel}' messages per second (bursts of ${this.config.deviceMessageBurst}) from '${compound}/${role}/${device}'; send it again later`;
+      return this.refuse(client, who, packet, 'CAIDENG_MQTT_RATE_LIMITED', reason, done);
+    }
+    this.counters.accepted++;
+    (payload as TaggedBuffer)[DECODED] = { address: { compound, role, device }, channel, payload: result.payload };
+    done(null);
+  }
+
+  /**
+   * The last-will of a closing session. It is not published at shutdown, nor when the device has another live
+   * session (a takeover by the same client id, or a second session): the device is not gone. Otherwise it is
+   * checked like any publish; an accepted `offline` on the device's own availability is remembered, so the
+   * controller does not publish a second one.
+   */
+  private authorizeWill(client: Client, who: Identity, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    if (this.stopping || this.sessions.hasOther(who.username, client)) return done(new Error('will not published: the device is still connected'));
     const payload = packet.payload as Buffer;
     const result = checkIncoming(who, packet.topic, payload, packet.retain, this.ingestOptions);
     if (!result.ok) {
-      this.reject(who, packet.topic, result.code, result.reason);
-      if (client && this.tooManyRejections(client)) {
-        return done(new Error(`more than ${this.config.rejectionsBeforeDisconnect} rejected messages in a minute`));
-      }
+      this.reject(who, packet.topic, result.code, `last-will: ${result.reason}`);
       return this.quarantine(packet, done);
     }
-    this.counters.accepted++;
     const { compound, role, device, channel } = result.parts;
+    if (channel === 'availability' && role === who.role && device === who.device && (result.payload as ChannelPayloads['availability']).state === 'offline') {
+      this.offlineByWill.add(client);
+    }
+    this.counters.accepted++;
     (payload as TaggedBuffer)[DECODED] = { address: { compound, role, device }, channel, payload: result.payload };
     done(null);
+  }
+
+  /** Rejects a publish: told on the device's error topic, rerouted to quarantine, or the client disconnected when it floods. */
+  private refuse(client: Client, who: Identity, packet: PublishPacket, code: ErrorCode, reason: string, done: (error?: Error | null) => void): void {
+    this.reject(who, packet.topic, code, reason);
+    if (this.tooManyRejections(client)) return done(this.floodError());
+    this.quarantine(packet, done);
   }
 
   private quarantine(packet: PublishPacket, done: (error?: Error | null) => void): void {
@@ -265,6 +455,7 @@ export class Broker implements BusPublisher {
     this.counters.rejectedByCode[code] = (this.counters.rejectedByCode[code] ?? 0) + 1;
     const at = Date.now();
     this.bus.emit('message.rejected', { identity: who, topic, code, reason, at });
+    if (this.stopping) return;
     this.publish({ compound: who.compound, role: who.role, device: who.device }, 'error', {
       v: PROTOCOL_VERSION,
       ts: at,

@@ -83,7 +83,8 @@ export interface TelemetryRow {
  */
 export interface BusEvents {
   'device.availability': { address: DeviceAddress; availability: Availability; receivedAt: number };
-  'device.disconnected': { identity: Identity; hadWill: boolean; at: number };
+  /** The device's last session ended. `hadWill`: its last-will published its `offline`; `shutdown`: the broker is stopping. */
+  'device.disconnected': { identity: Identity; hadWill: boolean; shutdown: boolean; at: number };
   'group.state': { address: DeviceAddress; state: GroupState; receivedAt: number };
   'group.telemetry': { address: DeviceAddress; telemetry: GroupTelemetry; receivedAt: number };
   'group.ack': { address: DeviceAddress; ack: GroupAck; receivedAt: number };

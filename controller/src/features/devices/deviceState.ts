@@ -56,15 +56,16 @@ export class DeviceState extends Feature {
         s.seenAt = receivedAt;
       });
     });
-    bus.on('device.disconnected', this, ({ identity, hadWill, at }) => {
+    bus.on('device.disconnected', this, ({ identity, hadWill, shutdown, at }) => {
       if (identity.role === 'monitor') return;
       const key = `${identity.compound}/${identity.role}/${identity.device}`;
       this.update(key, (s) => {
         if (s.online) s.since = at;
         s.online = false;
       });
-      // A device that left without a last-will still gets a retained "offline" for other subscribers.
-      if (!hadWill) {
+      // The device's last session ended without its will saying so: a retained "offline" for other subscribers.
+      // Not at shutdown: nothing can be delivered then, and the retained store ends with the process.
+      if (!hadWill && !shutdown) {
         this.broker
           .publish(identity, 'availability', { v: 1, state: 'offline', ts: at }, true)
           .catch((err: unknown) => this.log.warn({ err }, 'could not publish offline availability'));

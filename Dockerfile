@@ -1,12 +1,14 @@
-# caideng controller. Node 22 LTS; better-sqlite3 is compiled from source in the build stage.
-FROM node:22-bookworm-slim AS build
+# caideng controller. Node 24 LTS; better-sqlite3 is compiled from source in the build stage.
+FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# node-gyp compiles against the image's own Node headers instead of downloading them.
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY . .
 # npm ci builds the workspaces (the root `prepare` script); then drop what only building and testing need.
 RUN npm ci && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app

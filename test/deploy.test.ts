@@ -26,9 +26,10 @@ describe('deployment', () => {
     await expect(run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env })).rejects.toThrow(/INFLUXDB_ADMIN_PASSWORD/);
   });
 
-  it('the mounted controller config passes the config schema, and the image runs Node 22 LTS', () => {
+  it('the mounted controller config passes the config schema, and the image builds and runs on Node 24 LTS', () => {
     const config = resolveConfig(JSON.parse(readFileSync(`${root}/deploy/controller.json`, 'utf8')));
     expect(config.dataDir).toBe('/var/lib/caideng');
-    expect(readFileSync(`${root}/Dockerfile`, 'utf8')).toMatch(/^FROM node:22/m);
+    const stages = readFileSync(`${root}/Dockerfile`, 'utf8').match(/^FROM \S+/gm);
+    expect(stages).toEqual(['FROM node:24-bookworm-slim', 'FROM node:24-bookworm-slim']);
   });
 });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startController, readProvisioning, type ControllerHandle } from '@caideng/controller';
 import { topic, type Channel, type DeviceAddress } from '@caideng/protocol';
 
@@ -28,6 +28,7 @@ let shotDir: string;
 let ctl: ControllerHandle;
 let browser: Browser;
 let page: Page;
+let browserMissing: Error | undefined;
 const clients: MqttClient[] = [];
 const pageErrors: string[] = [];
 
@@ -79,10 +80,16 @@ beforeAll(async () => {
     realtime: { snapshotChunkDevices: 3 },
     log: { level: 'silent' },
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  try {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  } catch (err) {
+    // Every test then fails with this (beforeEach below): a failing beforeAll would report them as skipped.
+    browserMissing = new Error(`Chromium did not start from /usr/bin/chromium (npm test's set-up installs Debian's chromium): ${(err as Error).message}`);
+    return;
+  }
   page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   // Fail on the locator that did not show up, well before the test's own timeout.
   page.setDefaultTimeout(10_000);
@@ -93,6 +100,10 @@ beforeAll(async () => {
   await page.goto(ctl.httpUrl);
   // Marks this document: if the page reloaded, the mark would be gone.
   await page.evaluate(() => ((window as unknown as { caidengNoReload: boolean }).caidengNoReload = true));
+});
+
+beforeEach(() => {
+  if (browserMissing) throw browserMissing;
 });
 
 afterAll(async () => {

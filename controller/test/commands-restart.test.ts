@@ -56,7 +56,9 @@ function announceOnline(c: MqttClient, device: string): Promise<void> {
 }
 
 function ack(c: MqttClient, device: string, tx: string, status: GroupAck['status']): Promise<void> {
-  return publish(c, topic(group(device), 'ack'), { v: 1, tx, ts: Date.now(), status });
+  // An error ack must say which error (the contract rejects one without code and error).
+  const why = status === 'error' ? { code: 'driver_fault', error: 'the dimmer did not answer' } : {};
+  return publish(c, topic(group(device), 'ack'), { v: 1, tx, ts: Date.now(), status, ...why });
 }
 
 const cleanup: Array<() => Promise<void> | void> = [];

@@ -72,7 +72,7 @@ function main() {
   const pkgs = packages(missing);
   if (!asRoot) {
     console.error(`npm test needs system tools that are missing: ${describe(missing)}. Install them, then run npm test again:`);
-    console.log(`sudo apt-get install -y --no-install-recommends ${pkgs.join(' ')}`);
+    console.log(`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${pkgs.join(' ')}`);
     return 1;
   }
   console.error(`test set-up: installing ${describe(missing)} with apt-get`);

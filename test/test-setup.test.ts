@@ -87,7 +87,7 @@ describe('test set-up', () => {
     const run = setup({ CAIDENG_SETUP_AS_ROOT: '0', ...hideFonts() });
     expect(run.code).toBe(1);
     const lines = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.includes('apt-get'));
-    expect(lines).toEqual(['sudo apt-get install -y --no-install-recommends chromium mosquitto-clients fonts-noto-cjk']);
+    expect(lines).toEqual(['sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium mosquitto-clients fonts-noto-cjk']);
     expect(run.stdout.trim()).toBe(lines[0]);
     expect(run.stderr).toContain('chromium (chromium), mosquitto_sub (mosquitto-clients), CJK fonts (fonts-noto-cjk)');
     expect(run.stderr).not.toContain('docker-compose');

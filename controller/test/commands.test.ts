@@ -49,6 +49,15 @@ afterAll(async () => {
 });
 
 describe('commands', () => {
+  it('counts the default expiry from a later start, so a command for tonight is not expired before it plays', async () => {
+    const expiry = ctl.config.commands.defaultExpiryMs;
+    const startAt = Date.now() + 3 * expiry;
+    const { status, body } = await post('/api/compounds/alpha/groups/g01/commands?wait=5000', { power: 'on', startAt });
+    expect(status).toBe(200);
+    expect(body.command.expiresAt).toBe(startAt + expiry);
+    expect(body.deliveries[0].status).toBe('ok');
+  });
+
   it('round-trips a scene command to one group and stores the ack', async () => {
     const startAt = Date.now() + 500;
     const { status, body } = await post('/api/compounds/alpha/groups/g02/commands?wait=5000', {

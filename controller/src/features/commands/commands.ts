@@ -148,7 +148,8 @@ export class Commands extends Feature {
       ...(request.brightness !== undefined ? { brightness: request.brightness } : {}),
       ...(request.scene !== undefined ? { scene: request.scene } : {}),
       ...(request.startAt !== undefined ? { startAt: request.startAt } : {}),
-      expiresAt: request.expiresAt ?? now + this.ctx.config.commands.defaultExpiryMs,
+      // A command that starts later expires counting from its start, not from now.
+      expiresAt: request.expiresAt ?? Math.max(now, request.startAt ?? now) + this.ctx.config.commands.defaultExpiryMs,
       ...(request.transitionMs !== undefined ? { transitionMs: request.transitionMs } : {}),
     };
     const { v: _v, tx: _tx, ts: _ts, ...body } = command;

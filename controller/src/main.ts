@@ -9,6 +9,8 @@ import { loadConfigFile } from './config/load.js';
 import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
 import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
+import { createLogger } from './logger.js';
+import { installProcessGuard } from './processGuard.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;
   }
 
+  // Installed before anything starts, so a rejection during start-up is logged too.
+  const guard = installProcessGuard({ log: createLogger({ level: 'info', pretty: false }) });
   const controller = await startController(input);
   let simulation: Simulation | null = null;
   if (controller.config.demo.simulate) {
@@ -55,13 +59,17 @@ async function main(): Promise<void> {
     `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n\n`,
   );
 
+  const stopAll = async () => {
+    await simulation?.stop();
+    await controller.stop();
+  };
+  guard.attach(controller.log, stopAll);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     controller.log.info({ signal }, 'stopping');
-    await simulation?.stop();
-    await controller.stop();
+    await stopAll();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -80,6 +80,10 @@ export interface BusEvents {
   'command.settled': { delivery: SettledDelivery; remaining: number };
   /** Telemetry rows were stored (after the write, in the order they arrived). */
   'telemetry.batch': { rows: readonly TelemetryRow[] };
+  /** A durable deadline's handler ran and returned (once per scheduled deadline, across restarts). */
+  'deadline.fired': { kind: string; key: string; dueAt: number; firedAt: number };
+  /** A durable deadline's handler failed on its last attempt; the deadline is marked failed. */
+  'deadline.failed': { kind: string; key: string; dueAt: number; attempts: number; error: string };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

@@ -39,8 +39,8 @@ export async function pruneOlderThan(db: Db, table: PrunableTable, cutoff: numbe
       .offset(options.chunkRows - 1)
       .executeTakeFirst();
     const upTo = boundary?.[column] ?? null;
-    let query = loose.deleteFrom(table).where(column, '<', cutoff);
-    if (upTo !== null) query = query.where(column, '<=', upTo);
+    // One bound only: with both, SQLite walks the index from the start to the cutoff on every chunk.
+    const query = upTo === null ? loose.deleteFrom(table).where(column, '<', cutoff) : loose.deleteFrom(table).where(column, '<=', upTo);
     const result = await query.executeTakeFirst();
     deleted += Number(result.numDeletedRows);
     // Fewer than a chunk were left: that was the last one.

@@ -44,8 +44,11 @@ export class WriteQueue<T> {
     const end = Math.min(this.items.length, this.head + n);
     this.inFlight = this.items.slice(this.head, end);
     this.head = end;
-    // Compact now and then so the array does not keep every row ever pushed.
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
+    // Let go of rows taken, so they die young instead of being kept (and promoted) by this array.
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }

@@ -3,6 +3,7 @@
  * reschedule; cancel; survive restarts (due during downtime fires once at start, never again after);
  * retry a throwing handler with backoff, then mark it failed.
  */
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Deadlines, type Deadline } from '../src/features/deadlines/deadlines.js';
 import type { BusEvents } from '../src/bus/eventBus.js';
@@ -13,6 +14,7 @@ import { tempDir } from './helpers.js';
 const T0 = Date.UTC(2026, 1, 16, 12, 0, 0); // Spring Festival eve 2026, noon
 const contexts: TestContext[] = [];
 const running: Deadlines[] = [];
+const sharedDirs: string[] = [];
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });
@@ -22,7 +24,15 @@ afterEach(async () => {
   vi.useRealTimers();
   for (const d of running.splice(0)) await d.stop();
   for (const c of contexts.splice(0)) await c.dispose();
+  for (const d of sharedDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** A data directory the test reopens (restarts); removed after the test. */
+function sharedDir(): string {
+  const dir = tempDir('caideng-deadlines-');
+  sharedDirs.push(dir);
+  return dir;
+}
 
 async function open(config: ConfigInput = {}, dataDir?: string): Promise<{ ctx: TestContext; deadlines: Deadlines }> {
   const ctx = await openTestContext(config, dataDir ? { dataDir } : {});
@@ -136,7 +146,7 @@ describe('deadlines', () => {
   });
 
   it('a deadline due during downtime fires once at start, and not again after another restart', async () => {
-    const dataDir = tempDir('caideng-deadlines-');
+    const dataDir = sharedDir();
     const first = await open({}, dataDir);
     const early = recorder();
     first.deadlines.handle('override.expire', early.handler);
@@ -170,7 +180,7 @@ describe('deadlines', () => {
   });
 
   it('a deadline whose handler was interrupted by a crash runs again at start, counted', async () => {
-    const dataDir = tempDir('caideng-deadlines-');
+    const dataDir = sharedDir();
     const first = await open({}, dataDir);
     await first.deadlines.schedule({ kind: 'override.expire', key: 'override/beta/1', dueAt: T0 });
     // What a process killed during the handler leaves behind: the row claimed, never settled.

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { resolveConfig, type Config, type ConfigInput } from './config/load.js';
 import { createLogger } from './logger.js';
 import { EventBus } from './bus/eventBus.js';
-import { openDb, type Db } from './store/db.js';
+import { openDb, storeHealth, type Db } from './store/db.js';
 import { Broker } from './broker/broker.js';
 import { Registry } from './registry/registry.js';
 import countyRoutes from './registry/routes.js';
@@ -24,6 +24,8 @@ import { Rejections } from './features/rejections/rejections.js';
 import { Realtime } from './realtime/realtime.js';
 import { SceneLibrary } from './features/scenes/sceneLibrary.js';
 import sceneRoutes from './features/scenes/routes.js';
+import { Deadlines } from './features/deadlines/deadlines.js';
+import { processCounters } from './processGuard.js';
 import { createHttp, newHttpCounters, registerDashboard } from './http/server.js';
 import healthRoutes from './http/health.js';
 import { requireOperator } from './http/auth.js';
@@ -47,6 +49,7 @@ export interface ControllerHandle {
   rejections: Rejections;
   realtime: Realtime;
   scenes: SceneLibrary;
+  deadlines: Deadlines;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -62,7 +65,7 @@ export interface StartOptions {
 export async function startController(input: ConfigInput = {}, options: StartOptions = {}): Promise<ControllerHandle> {
   const config = resolveConfig(input);
   const log = options.logger ?? createLogger(config.log);
-  const db = await openDb({ file: join(config.dataDir, 'caideng.sqlite') });
+  const db = await openDb({ file: join(config.dataDir, 'caideng.sqlite'), log: log.child({ module: 'store' }) });
   const bus = new EventBus(log.child({ module: 'bus' }));
   const ctx: FeatureContext = { config, log, db, bus };
 
@@ -79,12 +82,16 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const requests = new Requests(ctx, broker, scenes);
   const rejections = new Rejections(ctx);
   const realtime = new Realtime(ctx, http.server, registry, state);
+  // Features register their deadline handlers in start(); the deadlines start last, once the controller serves.
+  const deadlines = new Deadlines(ctx);
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
   const features: Feature[] = [registry, credentials, state, telemetry, scenes, commands, presses, requests, rejections, realtime];
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
+    // Deadline handlers act through the other features: no handler runs once they begin to stop.
+    await deadlines.stop().catch((err: unknown) => log.error({ err }, 'deadlines failed to stop'));
     // Live push first: open socket.io connections would otherwise hold the HTTP server open. The broker next:
     // its MQTT-over-WebSocket sessions hold the HTTP server open too, and once it is stopping devices are
     // marked offline without publishing (nothing can be delivered; the retained store ends with the process).
@@ -113,11 +120,14 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
       rejections,
       metrics: () => ({
         commands: commands.counters,
-        telemetry: { stored: telemetry.stored },
+        telemetry: { ...telemetry.counters, buffered: telemetry.buffered },
         kiosk: presses.counters,
         realtime: { ...realtime.counters, queued: realtime.queued },
         http: httpCounters,
         estimates: { ...scenes.estimates.counters, queued: scenes.estimates.queued, running: scenes.estimates.busy ? 1 : 0 },
+        store: storeHealth(db).counters(),
+        deadlines: deadlines.counters,
+        process: processCounters,
       }),
     });
     await http.register(countyRoutes, { registry, state });
@@ -128,6 +138,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await broker.start(http.server);
     brokerStarted = true;
     await http.listen({ port: config.http.port, host: config.http.host });
+    await deadlines.start();
   } catch (err) {
     await stopAll();
     throw err;
@@ -159,6 +170,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     rejections,
     realtime,
     scenes,
+    deadlines,
     httpUrl,
     mqttUrl,
     wsUrl,

@@ -9,6 +9,8 @@ import { loadConfigFile } from './config/load.js';
 import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
 import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
+import { createLogger } from './logger.js';
+import { installProcessGuard } from './processGuard.js';
 
 const USAGE = `Usage: caideng [options]     (npm start runs it with --demo)
 
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;
   }
 
+  // Installed before anything starts, so a rejection during start-up is logged too.
+  const guard = installProcessGuard({ log: createLogger({ level: 'info', pretty: false }) });
   const controller = await whileAlive(startController(input));
   let simulation: Simulation | null = null;
   if (controller.config.demo.simulate) {
@@ -105,6 +109,11 @@ async function main(): Promise<void> {
     `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n\n`,
   );
 
+  const stopAll = async () => {
+    await simulation?.stop();
+    await controller.stop();
+  };
+  guard.attach(controller.log, stopAll);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -112,10 +121,7 @@ async function main(): Promise<void> {
     controller.log.info({ signal }, 'stopping');
     try {
       // The simulated devices leave first, while the broker can still record them going offline.
-      await whileAlive((async () => {
-        await simulation?.stop();
-        await controller.stop();
-      })());
+      await whileAlive(stopAll());
     } catch (err) {
       controller.log.error({ err }, 'stop failed');
       exitWhenFlushed(1);

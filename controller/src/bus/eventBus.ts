@@ -105,6 +105,10 @@ export interface BusEvents {
   'credential.revoked': { username: string; reason: 'rotated' | 'revoked' };
   /** A kiosk needs attention (its press counter started over without a new boot id). */
   'kiosk.health': KioskHealth;
+  /** A durable deadline's handler ran and returned (once per scheduled deadline, across restarts). */
+  'deadline.fired': { kind: string; key: string; dueAt: number; firedAt: number };
+  /** A durable deadline's handler failed on its last attempt; the deadline is marked failed. */
+  'deadline.failed': { kind: string; key: string; dueAt: number; attempts: number; error: string };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

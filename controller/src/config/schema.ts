@@ -93,6 +93,14 @@ export const ConfigSchema = Type.Object(
         telemetryFlushMs: Type.Integer({ minimum: 10, default: 100, description: 'telemetry rows are written in one transaction at this interval' }),
         telemetryRetentionDays: Type.Integer({ minimum: 1, default: 30 }),
         commandRetentionDays: Type.Integer({ minimum: 1, default: 90, description: 'commands and their deliveries are deleted this many days after issue' }),
+        telemetryBufferMax: Type.Integer({
+          minimum: 100,
+          default: 50_000,
+          description: 'most telemetry rows held while the store is slow or failing; beyond it the oldest unstored rows are dropped (counted)',
+        }),
+        rejectionRetentionDays: Type.Integer({ minimum: 1, default: 30, description: 'stored rejected messages are kept this long' }),
+        pruneIntervalMs: Type.Integer({ minimum: 1000, default: 3_600_000, description: 'how often rows past their retention are removed' }),
+        pruneChunkRows: Type.Integer({ minimum: 100, default: 5000, description: 'rows removed per statement while pruning (a turn of the event loop between two)' }),
       },
       { ...closed, default: {} },
     ),
@@ -100,6 +108,15 @@ export const ConfigSchema = Type.Object(
       {
         ackTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: 'a delivery without an ack after this long is marked timeout' }),
         defaultExpiryMs: Type.Integer({ minimum: 1000, default: 60000, description: 'commands expire this long after issue unless the body says otherwise' }),
+      },
+      { ...closed, default: {} },
+    ),
+    deadlines: Type.Object(
+      {
+        maxAttempts: Type.Integer({ minimum: 1, default: 5, description: 'a deadline whose handler throws runs again, up to this many attempts in all, then is marked failed' }),
+        retryBaseMs: Type.Integer({ minimum: 10, default: 1000, description: 'wait before the second attempt; doubles for each further one' }),
+        retryMaxMs: Type.Integer({ minimum: 10, default: 300_000, description: 'longest wait between two attempts' }),
+        retentionDays: Type.Integer({ minimum: 1, default: 30, description: 'fired and failed deadlines are kept this long' }),
       },
       { ...closed, default: {} },
     ),

@@ -64,11 +64,12 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
 
   app.get('/api/metrics', { schema: { response: { 200: answer(Metrics, "each feature's counters, memory and event-loop delay") } } }, async () => {
     const mem = process.memoryUsage();
+    const metrics = s.metrics();
     return {
       mqtt: { clients: s.broker.connectedClients, ...s.broker.counters },
-      ...s.metrics(),
-      rejections: { total: s.rejections.total, byCode: s.rejections.byCode },
-      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+      ...metrics,
+      rejections: { total: s.rejections.total, byCode: s.rejections.byCode, ...s.rejections.counters },
+      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, ...(metrics.process as object | undefined) },
       eventLoopDelayMs: {
         p50: Math.round(loop.percentile(50) / 1e4) / 100,
         p99: Math.round(loop.percentile(99) / 1e4) / 100,

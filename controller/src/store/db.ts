@@ -3,19 +3,36 @@
  * and nothing here uses SQLite-only SQL, so PostgreSQL can replace SQLite by swapping the dialect.
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { pino, type Logger } from 'pino';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { Checkpointer, type CheckpointerCounters, type CheckpointerOptions } from './checkpointer.js';
 
 export type Db = Kysely<Database>;
 
 export interface OpenOptions {
   /** File path, or ':memory:'. */
   file: string;
+  /** For the store's own warnings (checkpointer); default silent. */
+  log?: Logger;
+  /** Checkpointer tuning (tests make it fast or point it at a bad driver). */
+  checkpointer?: Omit<CheckpointerOptions, 'file' | 'log' | 'onFallback'>;
+}
+
+/** The store's background machinery, per open database: counters for /api/metrics and the checkpointer. */
+export interface StoreHealth {
+  checkpointer: Checkpointer | null;
+  counters(): CheckpointerCounters | { checkpointMode: 'none' };
+}
+
+const health = new WeakMap<Db, StoreHealth>();
+
+/** The checkpointer and its counters of a database opened with openDb(). */
+export function storeHealth(db: Db): StoreHealth {
+  return health.get(db) ?? { checkpointer: null, counters: () => ({ checkpointMode: 'none' }) };
 }
 
 export async function openDb(options: OpenOptions): Promise<Db> {
@@ -27,10 +44,21 @@ export async function openDb(options: OpenOptions): Promise<Db> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   // Checkpoints copy the WAL into the database and fsync it, which can stall for hundreds of ms on a
-  // slow disk. They run in a background thread instead of inside whichever commit crosses the threshold.
-  const checkpointer = options.file === ':memory:' ? null : startCheckpointer(options.file);
+  // slow disk. They run in a background thread instead of inside whichever commit crosses the threshold;
+  // if that thread keeps failing, SQLite's automatic checkpoint (1000 pages, its default) comes back.
+  const log = options.log ?? pino({ level: 'silent' });
+  const checkpointer =
+    options.file === ':memory:'
+      ? null
+      : new Checkpointer({
+          ...options.checkpointer,
+          file: options.file,
+          log,
+          onFallback: () => sqlite.pragma('wal_autocheckpoint = 1000'),
+        });
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  health.set(db, { checkpointer, counters: () => (checkpointer ? { ...checkpointer.counters } : { checkpointMode: 'none' }) });
   // Stop the checkpointer before the last connection closes (closing checkpoints once more itself).
   if (checkpointer) {
     const destroy = db.destroy.bind(db);
@@ -76,27 +104,4 @@ function withStatementCache(sqlite: SqliteDatabase.Database, limit = 256): Sqlit
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-/** Runs `PRAGMA wal_checkpoint(PASSIVE)` every few seconds on a connection of its own, in a worker thread. */
-function startCheckpointer(file: string, intervalMs = 2000): { stop(): Promise<void> } {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  // Inline CommonJS worker, so it runs the same from sources (tests) and from the build.
-  const code = `
-    const { workerData, parentPort } = require('node:worker_threads');
-    const Database = require(workerData.driver);
-    const db = new Database(workerData.file);
-    db.pragma('busy_timeout = 5000');
-    const timer = setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, workerData.intervalMs);
-    parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); });
-  `;
-  const worker = new Worker(code, { eval: true, workerData: { driver, file, intervalMs } });
-  worker.unref();
-  return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
-        worker.postMessage('stop');
-      }),
-  };
 }

@@ -201,9 +201,44 @@ const m0004KioskPressBoot: Migration = {
   },
 };
 
+/**
+ * Durable deadlines (features/deadlines): one row per key. `due_at` is what the feature asked for,
+ * `next_at` when the next attempt runs (later than `due_at` after a failed attempt).
+ */
+const m0003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('deadlines')
+      .addColumn('key', 'varchar(200)', (c) => c.primaryKey())
+      .addColumn('kind', 'varchar(64)', (c) => c.notNull())
+      .addColumn('token', 'varchar(36)', (c) => c.notNull())
+      .addColumn('due_at', 'bigint', (c) => c.notNull())
+      .addColumn('next_at', 'bigint', (c) => c.notNull())
+      .addColumn('payload_json', 'text', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('claimed_at', 'bigint')
+      .addColumn('finished_at', 'bigint')
+      .addColumn('last_error', 'varchar(1024)')
+      .execute();
+    await db.schema.createIndex('deadlines_next').on('deadlines').columns(['status', 'next_at']).execute();
+    await db.schema.createIndex('deadlines_finished').on('deadlines').column('finished_at').execute();
+  },
+};
+
+/** Rejections are pruned by age: the prune walks this index instead of scanning the table. */
+const m0003b: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('rejections_ts').on('rejections').column('ts').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
+  '0003_deadlines': m0003,
+  '0003b_rejections_ts': m0003b,
   '0004_command_origin': m0004CommandOrigin,
   '0004_kiosk_press_boot': m0004KioskPressBoot,
   '0005_credential_revocation': m0005CredentialRevocation,

@@ -137,6 +137,7 @@ export interface Database {
   rejections: RejectionTable;
   secrets: SecretTable;
   scenes: SceneTable;
+  deadlines: DeadlineTable;
 }
 
 export interface SceneTable {
@@ -147,4 +148,20 @@ export interface SceneTable {
   revision: number;
   created_at: number;
   updated_at: number;
+}
+
+export interface DeadlineTable {
+  key: string;
+  kind: string;
+  /** New for every schedule(), so a completing attempt never touches the row that replaced it. */
+  token: string;
+  due_at: number;
+  next_at: number;
+  payload_json: string;
+  status: 'pending' | 'running' | 'fired' | 'failed';
+  attempts: number;
+  created_at: number;
+  claimed_at: number | null;
+  finished_at: number | null;
+  last_error: string | null;
 }

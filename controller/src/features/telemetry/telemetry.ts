@@ -1,30 +1,79 @@
 /**
- * Telemetry ingest: rows are buffered and written in one transaction per flush interval, so
- * thousands of readings per second cost a few transactions, not thousands. Old rows are pruned daily.
+ * Telemetry ingest: rows are buffered and written in chunks once per flush interval, so thousands of
+ * readings per second cost a few short statements, not thousands. One flush runs at a time; a buffer that
+ * fills up early brings the next flush forward once. A failed write keeps every unstored row, in order,
+ * and is retried with backoff; the buffer is bounded (`storage.telemetryBufferMax`) and drops its oldest
+ * rows, counted, when the store stays away. Old rows are pruned in chunks in the background.
  */
 import { Feature, type FeatureContext } from '../feature.js';
 import type { TelemetryTable } from '../../store/schema.js';
 import type { TelemetryRow } from '../../bus/eventBus.js';
+import { PeriodicJob } from '../../store/jobs.js';
+import { pruneOlderThan } from '../../store/prune.js';
+import { WriteQueue, backoffMs, oncePer, yieldToEventLoop } from '../../store/writeQueue.js';
 
-/** A flush is started early when this many rows wait, so one flush never blocks the event loop for long. */
-const MAX_BUFFER = 2000;
+/** This many waiting rows bring the next flush forward, so one flush never holds the event loop for long. */
+const EARLY_FLUSH_ROWS = 2000;
 /** Fixed-size multi-row inserts: a few distinct statements, each prepared once. */
 const ROWS_PER_INSERT = 100;
+/** Longest wait between two attempts while the store fails. */
+const RETRY_MAX_MS = 30_000;
+
+export interface TelemetryCounters {
+  /** Rows written since start. */
+  stored: number;
+  /** Rows lost: dropped from a full buffer, or still unstored when the controller stopped. */
+  dropped: number;
+  /** Failed writes (each is retried). */
+  flushFailures: number;
+  /** Rows removed by the retention prune. */
+  pruned: number;
+  pruneFailures: number;
+}
 
 export class TelemetryStore extends Feature {
-  private buffer: TelemetryTable[] = [];
+  readonly counters: TelemetryCounters = { stored: 0, dropped: 0, flushFailures: 0, pruned: 0, pruneFailures: 0 };
+  private readonly queue: WriteQueue<TelemetryTable>;
+  private readonly pruneJob: PeriodicJob;
+  private readonly dropWarning = oncePer(10_000);
   private timer: NodeJS.Timeout | null = null;
-  private pruneTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
-  stored = 0;
+  /** The timer is the early one (set when the buffer filled up), so later messages leave it alone. */
+  private timerEarly = false;
+  private running: Promise<void> | null = null;
+  private pruning: Promise<number> | null = null;
+  /** Failed writes in a row: > 0 while the store fails, which also suspends early flushes. */
+  private failures = 0;
+  private stopped = false;
 
   constructor(ctx: FeatureContext) {
     super(ctx, 'telemetry');
+    const { storage } = ctx.config;
+    this.queue = new WriteQueue(storage.telemetryBufferMax);
+    this.pruneJob = new PeriodicJob({
+      what: 'prune telemetry',
+      log: this.log,
+      intervalMs: storage.pruneIntervalMs,
+      // A controller restarted more often than the interval still prunes.
+      firstDelayMs: Math.min(storage.pruneIntervalMs, 60_000),
+      run: async () => {
+        await this.prune();
+      },
+    });
+  }
+
+  /** Rows written since start (kept for callers of the first version). */
+  get stored(): number {
+    return this.counters.stored;
+  }
+
+  /** Rows waiting to be written. */
+  get buffered(): number {
+    return this.queue.size;
   }
 
   override async start(): Promise<void> {
     this.ctx.bus.on('group.telemetry', this, ({ address, telemetry, receivedAt }) => {
-      this.buffer.push({
+      const dropped = this.queue.push({
         compound_id: address.compound,
         group_id: address.device,
         ts: telemetry.ts,
@@ -34,50 +83,130 @@ export class TelemetryStore extends Feature {
         energy_wh: telemetry.energyWh ?? null,
         faults_json: telemetry.faults.length > 0 ? JSON.stringify(telemetry.faults) : null,
       });
-      if (this.buffer.length >= MAX_BUFFER) void this.flush();
+      if (dropped) this.onDrop();
+      this.schedule();
     });
-    this.timer = setInterval(() => void this.flush(), this.ctx.config.storage.telemetryFlushMs);
-    this.timer.unref();
-    this.pruneTimer = setInterval(() => void this.prune(), 3600_000);
-    this.pruneTimer.unref();
+    this.pruneJob.start();
   }
 
   override async stop(): Promise<void> {
     await super.stop();
-    if (this.timer) clearInterval(this.timer);
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await this.flush();
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.pruneJob.stop();
+    await this.pruning?.catch(() => undefined);
+    // Write what is left; a store that fails now gets one attempt, not the whole backoff.
+    for (;;) {
+      const failuresBefore = this.counters.flushFailures;
+      await this.flush();
+      if (this.queue.size === 0 || this.counters.flushFailures !== failuresBefore) break;
+    }
+    const lost = this.queue.clear();
+    if (lost > 0) {
+      this.counters.dropped += lost;
+      this.log.error({ rows: lost }, 'telemetry rows could not be stored before stop and are lost');
+    }
   }
 
-  /** Writes everything buffered so far; resolves when it is stored. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      if (this.buffer.length === 0) return;
-      const rows = this.buffer;
-      this.buffer = [];
-      const storedBefore = this.stored;
-      try {
-        // Each chunk is its own short write, with a turn of the event loop in between, so acks and
-        // pushes are never queued behind a long insert.
-        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-          if (i > 0) await new Promise((r) => setImmediate(r));
-          await this.ctx.db.insertInto('telemetry').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
-          this.stored += Math.min(ROWS_PER_INSERT, rows.length - i);
-        }
-        this.ctx.bus.emit('telemetry.batch', { rows: rows.map(toBusRow) });
-      } catch (err) {
-        const unstored = rows.length - (this.stored - storedBefore);
-        this.buffer = rows.slice(rows.length - unstored).concat(this.buffer).slice(-MAX_BUFFER * 4);
-        this.log.error({ err, rows: rows.length }, 'could not store telemetry; will retry');
-      }
+  /**
+   * Writes what is buffered now and resolves when it is stored, or when a write failed (the rows stay
+   * buffered for the retry). Never rejects.
+   */
+  async flush(): Promise<void> {
+    if (this.running) await this.running;
+    if (this.queue.size === 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+      this.schedule();
     });
-    return this.flushing;
+    await this.running;
   }
 
-  async prune(now = Date.now()): Promise<number> {
+  /**
+   * Removes rows older than the retention, in chunks (the background job calls this every
+   * `storage.pruneIntervalMs`); joins a prune in progress instead of starting a second. Resolves with the
+   * number of rows removed; rejects when the store fails (the job logs and counts that).
+   */
+  prune(now = Date.now()): Promise<number> {
+    this.pruning ??= this.pruneOnce(now).finally(() => {
+      this.pruning = null;
+    });
+    return this.pruning;
+  }
+
+  private async pruneOnce(now: number): Promise<number> {
     const cutoff = now - this.ctx.config.storage.telemetryRetentionDays * 86_400_000;
-    const result = await this.ctx.db.deleteFrom('telemetry').where('received_at', '<', cutoff).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    let rows: number;
+    try {
+      rows = await pruneOlderThan(this.ctx.db, 'telemetry', cutoff, {
+        chunkRows: this.ctx.config.storage.pruneChunkRows,
+        stopRequested: () => this.stopped,
+      });
+    } catch (err) {
+      this.counters.pruneFailures++;
+      throw err;
+    }
+    this.counters.pruned += rows;
+    if (rows > 0) this.log.info({ rows, cutoff }, 'pruned old telemetry');
+    return rows;
+  }
+
+  /** Sets the one flush timer: the interval, the backoff while failing, or at once when the buffer is full. */
+  private schedule(): void {
+    if (this.stopped || this.running || this.queue.size === 0) return;
+    const early = this.failures === 0 && this.queue.size >= EARLY_FLUSH_ROWS;
+    if (this.timer) {
+      if (!early || this.timerEarly) return;
+      clearTimeout(this.timer);
+    }
+    const { telemetryFlushMs } = this.ctx.config.storage;
+    const delay = early ? 0 : this.failures > 0 ? backoffMs(this.failures, telemetryFlushMs, RETRY_MAX_MS) : telemetryFlushMs;
+    this.timerEarly = early;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** Writes the rows waiting when it starts, chunk by chunk; stops at the first failure. */
+  private async drain(): Promise<void> {
+    let budget = this.queue.size;
+    for (let i = 0; budget > 0; i++) {
+      const chunk = this.queue.next(ROWS_PER_INSERT);
+      if (!chunk) return;
+      // Each chunk is its own short write, with a turn of the event loop in between, so acks and
+      // pushes are never queued behind a long insert.
+      if (i > 0) await yieldToEventLoop();
+      try {
+        await this.ctx.db.insertInto('telemetry').values(chunk).execute();
+      } catch (err) {
+        this.failures++;
+        this.counters.flushFailures++;
+        const retryInMs = backoffMs(this.failures, this.ctx.config.storage.telemetryFlushMs, RETRY_MAX_MS);
+        this.log.error({ err, buffered: this.queue.size, failuresInRow: this.failures, retryInMs }, 'could not store telemetry; rows kept, will retry');
+        return;
+      }
+      this.queue.done();
+      if (this.failures > 0) this.log.info({ failuresInRow: this.failures }, 'telemetry is stored again');
+      this.failures = 0;
+      this.counters.stored += chunk.length;
+      budget -= chunk.length;
+      this.ctx.bus.emit('telemetry.batch', { rows: chunk.map(toBusRow) });
+    }
+  }
+
+  private onDrop(): void {
+    this.counters.dropped++;
+    if (this.dropWarning()) {
+      this.log.warn(
+        { dropped: this.counters.dropped, bufferMax: this.queue.max },
+        'telemetry buffer full (the store is not keeping up or failing): dropping the oldest unstored rows',
+      );
+    }
   }
 }
 

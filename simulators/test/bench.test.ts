@@ -96,7 +96,7 @@ describe('a tiny bench run', () => {
         passes: number;
         ingest: { countedWhen: string; notIngested: number; roundsMsgPerS: number[] };
         viewer: { messages: number; deviceChanges: number };
-        command: { roundTripMs: { n: number } };
+        command: { roundTripMs: { n: number }; warmUp: { ms: { n: number } }; slow: { n: number } };
         compoundCommand: { allAckedMs: { n: number } };
         memory: { baseFrom: string; perThousandDevicesMB: number[] };
       }>;
@@ -120,6 +120,9 @@ describe('a tiny bench run', () => {
       expect(result.ingest.roundsMsgPerS).toHaveLength(2);
       expect(result.viewer.deviceChanges).toBeGreaterThan(0);
       expect(result.command.roundTripMs.n).toBe(4);
+      // Cold first commands are kept apart: 5 one-group and 5 compound ones per pass.
+      expect(result.command.warmUp.ms.n).toBe(20);
+      expect(result.command.slow.n).toBeLessThanOrEqual(4);
       expect(result.compoundCommand.allAckedMs.n).toBe(4);
       expect(result.memory.perThousandDevicesMB).toHaveLength(2);
     }

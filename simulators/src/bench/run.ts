@@ -11,12 +11,12 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { PROTOCOL_VERSION, topic } from '@caideng/protocol';
 import { LanternGroup } from '../lanternGroup.js';
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchOptions } from './args.js';
-import { collectGarbage, cpuTimes, startProfile, median, readRssBytes, round, summary } from './stats.js';
+import { collectGarbage, cpuTimes, mainThreadSched, startProfile, median, readRssBytes, round, summary } from './stats.js';
 import { startBareAedes, startController, type Target } from './targets.js';
 
 /** QoS 1 publishes in flight per device during maximum ingest, as a device with buffered readings sends them. */
@@ -24,6 +24,8 @@ const WINDOW = 8;
 /** An ingest round ends when everything is ingested, or when the count has not moved for this long. */
 const INGEST_STALL_MS = 5000;
 const INGEST_POLL_MS = 10;
+/** One-group and compound commands sent, uncounted, before the measured ones of each pass. */
+const WARM_UP_COMMANDS = 5;
 
 const TARGETS = {
   ingestRatio: 0.67,
@@ -32,6 +34,8 @@ const TARGETS = {
   commandP99Ms: 15,
 } as const;
 
+/** Microseconds on CLOCK_MONOTONIC, shared by every process of the machine (V8 stamps profile samples with it). */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -158,6 +162,10 @@ async function measure(target: Target, opts: BenchOptions, plan: PassPlan) {
     const profiler = opts.profileDir && opts.profilePhase === 'steady' ? await startProfile(await target.inspectorUrl) : null;
     const latency = viewer.recordLatency();
     const steadyCpu0 = await cpuTimes(target.pid);
+    const steadySched0 = await mainThreadSched(target.pid);
+    // The load generator's own lag: its devices answer commands, so a late turn of its loop delays acks too.
+    const generatorLoop = monitorEventLoopDelay({ resolution: 1 });
+    generatorLoop.enable();
     let steadySent = 0;
     let next = 0;
     const steadyStart = performance.now();
@@ -171,26 +179,64 @@ async function measure(target: Target, opts: BenchOptions, plan: PassPlan) {
     }, 10);
     let steadyS: number;
     let steadyCpu: number;
+    let steadySched = { onCpuMs: 0, waitingMs: 0 };
     const commandSamples: number[] = [];
     const commandBusSamples: number[] = [];
     const compoundSamples: number[] = [];
+    const warmUpSamples: number[] = [];
+    /** Each command's start and end on the machine's monotonic clock, the clock of the CPU profile's timestamps. */
+    const timeline: Array<{
+      kind: 'group' | 'compound';
+      startUs: number;
+      endUs: number;
+      ms: number;
+      busMs: number | null;
+      /** The measured process's main thread during the command: on a CPU, and runnable but waiting for one. */
+      brokerOnCpuMs: number | null;
+      brokerWaitingForCpuMs: number | null;
+    }> = [];
     try {
       await sleep(1000); // let the load reach its steady state
+      // The first commands of a process run cold code (a first route call, first statements): not the steady
+      // state. They are kept apart, in the report, as ingest keeps its warm-up round apart.
+      const compoundIds = [...target.compounds.keys()];
+      for (let i = 0; i < WARM_UP_COMMANDS; i++) {
+        warmUpSamples.push((await target.command(target.groups[(i * 31) % target.groups.length]!)).ms);
+        warmUpSamples.push((await target.compoundCommand(compoundIds[i % compoundIds.length]!)).ms);
+      }
       for (let i = 0; i < plan.commands; i++) {
+        const sched0 = await mainThreadSched(target.pid);
+        const startUs = monotonicUs();
         const r = await target.command(target.groups[((plan.round * plan.commands + i) * 7919) % target.groups.length]!);
+        const endUs = monotonicUs();
+        const sched1 = await mainThreadSched(target.pid);
         commandSamples.push(r.ms);
         if (r.busMs !== undefined) commandBusSamples.push(r.busMs);
+        timeline.push({
+          kind: 'group',
+          startUs,
+          endUs,
+          ms: round(r.ms),
+          busMs: r.busMs ?? null,
+          brokerOnCpuMs: round(sched1.onCpuMs - sched0.onCpuMs),
+          brokerWaitingForCpuMs: round(sched1.waitingMs - sched0.waitingMs),
+        });
       }
-      const compoundIds = [...target.compounds.keys()];
       for (let i = 0; i < plan.compoundCommands; i++) {
-        compoundSamples.push((await target.compoundCommand(compoundIds[(plan.round * plan.compoundCommands + i) % compoundIds.length]!)).ms);
+        const startUs = monotonicUs();
+        const r = await target.compoundCommand(compoundIds[(plan.round * plan.compoundCommands + i) % compoundIds.length]!);
+        compoundSamples.push(r.ms);
+        timeline.push({ kind: 'compound', startUs, endUs: monotonicUs(), ms: round(r.ms), busMs: r.busMs ?? null, brokerOnCpuMs: null, brokerWaitingForCpuMs: null });
       }
       const remaining = opts.steadyS * 1000 - (performance.now() - steadyStart);
       if (remaining > 0) await sleep(remaining);
     } finally {
       clearInterval(pacer);
+      generatorLoop.disable();
       steadyS = (performance.now() - steadyStart) / 1000;
       steadyCpu = ((await cpuTimes(target.pid)) - steadyCpu0) / steadyS;
+      const s1 = await mainThreadSched(target.pid);
+      steadySched = { onCpuMs: s1.onCpuMs - steadySched0.onCpuMs, waitingMs: s1.waitingMs - steadySched0.waitingMs };
     }
     const targetMetrics = (await target.metrics()) as { eventLoopDelayMs?: unknown } | null;
     await sleep(500);
@@ -199,7 +245,8 @@ async function measure(target: Target, opts: BenchOptions, plan: PassPlan) {
       mkdirSync(opts.profileDir!, { recursive: true });
       const file = `${opts.profileDir}/${target.name}-r${plan.round + 1}.cpuprofile`;
       writeFileSync(file, await profiler.stop());
-      log(`${tag}: CPU profile written to ${file}`);
+      writeFileSync(file.replace(/\.cpuprofile$/, '-commands.json'), JSON.stringify(timeline) + '\n');
+      log(`${tag}: CPU profile written to ${file}, the commands' timeline beside it`);
     }
     const rssAfterLoad = await gcThenRss(target);
     return {
@@ -209,11 +256,24 @@ async function measure(target: Target, opts: BenchOptions, plan: PassPlan) {
       connectMs,
       connectSamples,
       ingest: { countedWhen: countsStored ? ('stored' as const) : ('puback' as const), rounds: ingestRounds },
-      steady: { telemetryMsgPerS: steadySent / steadyS, brokerCpuCores: steadyCpu, latencySamples: latency.samples },
+      steady: {
+        telemetryMsgPerS: steadySent / steadyS,
+        brokerCpuCores: steadyCpu,
+        latencySamples: latency.samples,
+        mainThread: { onCpu: steadySched.onCpuMs / 1000 / steadyS, waitingForCpu: steadySched.waitingMs / 1000 / steadyS },
+        // The histogram records the interval between its 1 ms timer's turns: the delay is what exceeds 1 ms.
+        generatorLoopDelayMs: {
+          p50: round(Math.max(0, generatorLoop.percentile(50) / 1e6 - 1)),
+          p99: round(Math.max(0, generatorLoop.percentile(99) / 1e6 - 1)),
+          max: round(Math.max(0, generatorLoop.max / 1e6 - 1)),
+        },
+      },
+      slowCommands: slowCommandBreakdown(timeline),
       viewer: viewer.received(),
       eventLoopDelayMs: targetMetrics?.eventLoopDelayMs ?? null,
       commandSamples,
       commandBusSamples,
+      warmUpSamples,
       compoundSamples,
       groupsPerCompound: Math.max(...[...target.compounds.values()].map((g) => g.length)),
       rss: { idle: rssIdle, connected: rssConnected, afterLoad: rssAfterLoad },
@@ -223,6 +283,17 @@ async function measure(target: Target, opts: BenchOptions, plan: PassPlan) {
     await pool(devices, 200, (d) => d.stop());
     await viewer.close();
   }
+}
+
+/**
+ * Where the one-group commands over the target's p99 bound spent their time, from the measured process's
+ * main thread: on a CPU (its own work, and whatever it did before getting to the command) or runnable but
+ * waiting for a CPU (the machine was busy); the rest it was idle, waiting for the device or the network.
+ */
+function slowCommandBreakdown(timeline: Array<{ kind: string; ms: number; brokerOnCpuMs: number | null; brokerWaitingForCpuMs: number | null }>) {
+  const slow = timeline.filter((c) => c.kind === 'group' && c.ms > TARGETS.commandP99Ms);
+  const sum = (pick: (c: (typeof slow)[number]) => number) => round(slow.reduce((n, c) => n + pick(c), 0), 1);
+  return { over: TARGETS.commandP99Ms, n: slow.length, totalMs: sum((c) => c.ms), brokerOnCpuMs: sum((c) => c.brokerOnCpuMs ?? 0), brokerWaitingForCpuMs: sum((c) => c.brokerWaitingForCpuMs ?? 0) };
 }
 
 type Pass = Awaited<ReturnType<typeof measure>> & { rssBase: number; rssBaseFrom: 'controller with no devices registered' | 'idle, before devices connect' };
@@ -254,6 +325,11 @@ function aggregate(passes: Pass[]) {
       telemetryMsgPerS: Math.round(median(passes.map((p) => p.steady.telemetryMsgPerS))),
       brokerCpuCores: round(median(passes.map((p) => p.steady.brokerCpuCores))),
       publishToViewerMs: summary(pooled((p) => p.steady.latencySamples)),
+      brokerMainThread: {
+        onCpu: round(median(passes.map((p) => p.steady.mainThread.onCpu))),
+        waitingForCpu: round(median(passes.map((p) => p.steady.mainThread.waitingForCpu))),
+      },
+      generatorLoopDelayMs: passes.map((p) => p.steady.generatorLoopDelayMs),
     },
     viewer: {
       kind: first.target === 'controller' ? "socket.io client subscribed to '*' (changes batched per compound, 50 ms)" : "MQTT subscriber to 'caideng/v1/#'",
@@ -265,6 +341,17 @@ function aggregate(passes: Pass[]) {
       roundTripMs: summary(pooled((p) => p.commandSamples)),
       busOnlyMs: first.commandBusSamples.length ? summary(pooled((p) => p.commandBusSamples)) : null,
       until: first.target === 'controller' ? 'ack stored, HTTP answer' : 'ack received',
+      warmUp: { perPass: { group: WARM_UP_COMMANDS, compound: WARM_UP_COMMANDS }, ms: summary(pooled((p) => p.warmUpSamples)) },
+      slow: passes.reduce(
+        (acc, p) => ({
+          over: p.slowCommands.over,
+          n: acc.n + p.slowCommands.n,
+          totalMs: round(acc.totalMs + p.slowCommands.totalMs, 1),
+          brokerOnCpuMs: round(acc.brokerOnCpuMs + p.slowCommands.brokerOnCpuMs, 1),
+          brokerWaitingForCpuMs: round(acc.brokerWaitingForCpuMs + p.slowCommands.brokerWaitingForCpuMs, 1),
+        }),
+        { over: TARGETS.commandP99Ms, n: 0, totalMs: 0, brokerOnCpuMs: 0, brokerWaitingForCpuMs: 0 },
+      ),
     },
     compoundCommand: { groups: first.groupsPerCompound, allAckedMs: summary(pooled((p) => p.compoundSamples)) },
     memory: {
@@ -295,6 +382,7 @@ function verdicts(c: Result, a: Result) {
 function table(c: Result, a: Result, v: ReturnType<typeof verdicts>): string {
   const mark = (met: boolean) => (met ? 'met' : 'MISSED');
   const p = (s: { p50: number; p99: number }) => `${s.p50} / ${s.p99}`;
+  const pct = (f: number) => `${Math.round(f * 100)}%`;
   const rows: Array<[string, string, string, string]> = [
     ['metric', 'controller', 'bare aedes', 'target'],
     ['devices connected', String(c.devices), String(a.devices), ''],
@@ -316,7 +404,26 @@ function table(c: Result, a: Result, v: ReturnType<typeof verdicts>): string {
       `p99 ${v.dashboardP99Ms.target}: ${mark(v.dashboardP99Ms.met)}`,
     ],
     ['command publish → ack, bus only p50 / p99 (ms)', c.command.busOnlyMs ? p(c.command.busOnlyMs) : '', '', '(ms resolution)'],
+    [`command warm-up (uncounted) p50 / max, n=${c.command.warmUp.ms.n} (ms)`, `${c.command.warmUp.ms.p50} / ${c.command.warmUp.ms.max}`, `${a.command.warmUp.ms.p50} / ${a.command.warmUp.ms.max}`, ''],
     [`command round trip p50 / p99, n=${c.command.roundTripMs.n} (ms)`, p(c.command.roundTripMs), p(a.command.roundTripMs), `p99 ${v.commandP99Ms.target}: ${mark(v.commandP99Ms.met)}`],
+    [
+      `commands over ${c.command.slow.over} ms: n, broker main thread on CPU / waiting for a CPU (ms)`,
+      `${c.command.slow.n}: ${c.command.slow.brokerOnCpuMs} / ${c.command.slow.brokerWaitingForCpuMs} of ${c.command.slow.totalMs}`,
+      `${a.command.slow.n}: ${a.command.slow.brokerOnCpuMs} / ${a.command.slow.brokerWaitingForCpuMs} of ${a.command.slow.totalMs}`,
+      '',
+    ],
+    [
+      'steady: broker main thread on CPU / waiting for a CPU',
+      `${pct(c.steady.brokerMainThread.onCpu)} / ${pct(c.steady.brokerMainThread.waitingForCpu)}`,
+      `${pct(a.steady.brokerMainThread.onCpu)} / ${pct(a.steady.brokerMainThread.waitingForCpu)}`,
+      '(of wall time)',
+    ],
+    [
+      'steady: load generator event-loop delay p99, worst pass (ms)',
+      String(Math.max(...c.steady.generatorLoopDelayMs.map((d) => d.p99))),
+      String(Math.max(...a.steady.generatorLoopDelayMs.map((d) => d.p99))),
+      '(its devices answer the commands)',
+    ],
     [`compound command, ${c.compoundCommand.groups} groups, p50 / p99, n=${c.compoundCommand.allAckedMs.n} (ms)`, p(c.compoundCommand.allAckedMs), p(a.compoundCommand.allAckedMs), ''],
     ['RSS base / connected, last pass (MB)', `${c.memory.rssBaseMB.at(-1)} / ${c.memory.rssConnectedMB.at(-1)}`, `${a.memory.rssBaseMB.at(-1)} / ${a.memory.rssConnectedMB.at(-1)}`, ''],
     ['RSS per 1,000 devices, median (MB)', String(c.memory.perThousandDevicesMBMedian), String(a.memory.perThousandDevicesMBMedian), `${v.rssPerThousandMB.target}: ${mark(v.rssPerThousandMB.met)}`],

@@ -27,6 +27,16 @@ export function readRssBytes(pid: number): Promise<number> {
   });
 }
 
+/**
+ * Scheduler figures of a process's main thread (its thread id is the pid), from /proc: time on a CPU and
+ * time runnable but waiting for one, in ms. The second tells a stall of the machine from work of the process.
+ */
+export async function mainThreadSched(pid: number): Promise<{ onCpuMs: number; waitingMs: number }> {
+  const { readFile } = await import('node:fs/promises');
+  const [run, wait] = (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).split(' ').map(Number);
+  return { onCpuMs: run! / 1e6, waitingMs: wait! / 1e6 };
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 export async function cpuTimes(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');

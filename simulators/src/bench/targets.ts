@@ -1,11 +1,13 @@
 /**
- * The two systems the benchmark drives with the same simulated devices: the caideng controller (a child
- * process started from its built entry point) and a bare aedes broker (the baseline).
+ * The systems the benchmark drives with the same simulated devices: the caideng controller (a child
+ * process started from its built entry point), the same controller with no devices registered (the
+ * memory baseline), and a bare aedes broker (the throughput and latency baseline).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -18,9 +20,17 @@ const GROUPS_PER_COMPOUND = 16;
 /** Extra Node flags for the measured process, e.g. CAIDENG_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof". */
 const NODE_ARGS = (process.env.CAIDENG_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export interface LatencyProbe {
-  samples: number[];
-  stop(): Promise<void>;
+/**
+ * A live viewer connected for the whole run, so the measured system always pays for its realtime path:
+ * the dashboard's socket.io feed subscribed to every compound (controller), or an MQTT subscriber to every
+ * topic (baseline).
+ */
+export interface Viewer {
+  /** What it has received so far: messages, and device changes in them (one per MQTT message for the baseline). */
+  received(): { messages: number; changes: number };
+  /** Records publish → viewer latency of each new telemetry reading until `stop()`. */
+  recordLatency(): { samples: number[]; stop(): void };
+  close(): Promise<void>;
 }
 
 export interface Target {
@@ -32,6 +42,11 @@ export interface Target {
   groups: GroupCredential[];
   compounds: Map<string, GroupCredential[]>;
   /**
+   * Telemetry messages the system has fully ingested so far: rows stored (controller, `telemetry.stored` of
+   * /api/metrics) or messages its in-process consumer has processed (baseline); null when it does not say.
+   */
+  ingested(): Promise<number | null>;
+  /**
    * One command to one group; resolves with the round trip in ms once the ack is stored (controller) or
    * received, and for the controller the bus part alone (publish → ack received, from its stored delivery).
    */
@@ -40,8 +55,9 @@ export interface Target {
   compoundCommand(compound: string): Promise<{ ms: number; busMs?: number }>;
   /** The measured process's own figures, where it reports any (the controller's /api/metrics). */
   metrics(): Promise<unknown>;
-  /** Measures publish → delivery to a live consumer (socket.io for the controller, an MQTT subscriber for aedes). */
-  probeLatency(): Promise<LatencyProbe>;
+  openViewer(): Promise<Viewer>;
+  /** Log lines of the measured process at warn level or above (the controller logs JSON). */
+  logCounts: { warn: number; error: number };
   stop(): Promise<void>;
 }
 
@@ -67,6 +83,22 @@ function byCompound(groups: GroupCredential[]): Map<string, GroupCredential[]> {
   return m;
 }
 
+/** Measured processes still running: killed if the benchmark itself ends early (an error, Ctrl-C). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+process.once('SIGINT', () => {
+  for (const c of live) c.kill('SIGKILL');
+  process.kill(process.pid, 'SIGINT');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 /** The measured processes run with an inspector on a free port; its URL is printed on stderr. */
 const INSPECT = '--inspect=127.0.0.1:0';
 
@@ -74,7 +106,7 @@ function inspectorUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let err = '';
     const onData = (d: Buffer) => {
-      err += d.toString();
+      err = (err + d.toString()).slice(-4096);
       const m = /Debugger listening on (ws:\/\/\S+)/.exec(err);
       if (m) {
         child.stderr!.off('data', onData);
@@ -86,24 +118,34 @@ function inspectorUrl(child: ChildProcess): Promise<string> {
   });
 }
 
-function waitForLine<T>(child: ChildProcess, match: (text: string) => T | null, timeoutMs = 60_000): Promise<T> {
+/**
+ * Reads the child's stdout line by line for as long as it runs (an unread pipe would block the child's
+ * logger), and resolves with the first `match` of the text so far.
+ */
+function waitForLine<T>(child: ChildProcess, match: (text: string) => T | null, onLine: (line: string) => void, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for the process to start: ${out}${err}`)), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
+    let done = false;
+    const timer = setTimeout(() => fail(new Error(`timed out waiting for the process to start: ${out}${err}`)), timeoutMs);
+    const fail = (e: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(e);
+    };
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (done) return onLine(line);
+      out += line + '\n';
       const m = match(out);
       if (m !== null) {
+        done = true;
         clearTimeout(timer);
         resolve(m);
       }
     });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`process exited with ${code}: ${err}`));
-    });
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4096)));
+    child.once('exit', (code) => fail(new Error(`process exited with ${code}: ${err.trim()}`)));
   });
 }
 
@@ -127,7 +169,23 @@ function connectClient(url: string, options: mqtt.IClientOptions = {}): Promise<
   });
 }
 
-export async function startController(devices: number): Promise<Target> {
+/** A number at `path` of a JSON document, or null: other parts of /api/metrics may change shape. */
+function numberAt(doc: unknown, path: string[]): number | null {
+  let v: unknown = doc;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export interface ControllerOptions {
+  /**
+   * false: the same county tree (streets, communities, compounds) with no lantern groups or kiosks, so its
+   * memory is the controller's own, without any device's registry entry, credential or state.
+   */
+  registered?: boolean;
+}
+
+export async function startController(devices: number, options: ControllerOptions = {}): Promise<Target> {
+  const registered = options.registered ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'caideng-bench-'));
   const layout = groupLayout(devices);
   const compounds = [...new Set(layout.map((l) => l.compound))];
@@ -145,7 +203,9 @@ export async function startController(devices: number): Promise<Target> {
             compounds: compounds.map((c) => ({
               id: c,
               name: `小区 ${c}`,
-              groups: layout.filter((l) => l.compound === c).map((l) => ({ id: l.group, name: `灯组 ${l.group}`, fixture: 'dimmer', channels: 1, ratedWatts: 100 })),
+              groups: registered
+                ? layout.filter((l) => l.compound === c).map((l) => ({ id: l.group, name: `灯组 ${l.group}`, fixture: 'dimmer', channels: 1, ratedWatts: 100 }))
+                : [],
               kiosks: [],
             })),
           },
@@ -164,15 +224,40 @@ export async function startController(devices: number): Promise<Target> {
       log: { level: 'warn' },
     }),
   );
-  const child = spawn(process.execPath, [INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(
+    spawn(process.execPath, [INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
   const inspector = inspectorUrl(child);
+  inspector.catch(() => undefined); // the start below reports a failed start
   // CAIDENG_BENCH_TARGET_LOG=file keeps the controller's output (e.g. with --trace-gc in CAIDENG_BENCH_NODE_ARGS).
-  if (process.env.CAIDENG_BENCH_TARGET_LOG) child.stdout!.pipe(createWriteStream(process.env.CAIDENG_BENCH_TARGET_LOG));
-  const { httpUrl, mqttUrl } = await waitForLine(child, (text) => {
-    const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
-    const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);
-    return http && mq ? { httpUrl: http[1]!, mqttUrl: mq[1]! } : null;
-  });
+  const keep = process.env.CAIDENG_BENCH_TARGET_LOG && registered ? createWriteStream(process.env.CAIDENG_BENCH_TARGET_LOG) : null;
+  const logCounts = { warn: 0, error: 0 };
+  const onLine = (line: string) => {
+    keep?.write(line + '\n');
+    const level = /^\{"level":(\d+)/.exec(line)?.[1];
+    if (level === '40') logCounts.warn++;
+    else if (level !== undefined && Number(level) >= 50) logCounts.error++;
+  };
+  let urls: { httpUrl: string; mqttUrl: string };
+  try {
+    urls = await waitForLine(
+      child,
+      (text) => {
+        const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
+        const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);
+        return http && mq ? { httpUrl: http[1]!, mqttUrl: mq[1]! } : null;
+      },
+      onLine,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const { httpUrl, mqttUrl } = urls;
   const provisioning = JSON.parse(readFileSync(join(dir, 'data', 'credentials.json'), 'utf8')) as {
     operator: { token: string };
     devices: Array<GroupCredential | { role: string }>;
@@ -193,10 +278,12 @@ export async function startController(devices: number): Promise<Target> {
     }
     return { ms, busMs: Math.max(...record.deliveries.map((d) => d.latencyMs ?? 0)) };
   };
+  const metrics = async (): Promise<unknown> => (await fetch(`${httpUrl}/api/metrics`, { headers: { authorization: `Bearer ${token}` } })).json();
   let brightness = 0;
   return {
     name: 'controller',
-    metrics: async () => (await fetch(`${httpUrl}/api/metrics`)).json(),
+    metrics,
+    ingested: async () => numberAt(await metrics(), ['telemetry', 'stored']),
     pid: child.pid!,
     inspectorUrl: inspector,
     mqttUrl,
@@ -204,39 +291,72 @@ export async function startController(devices: number): Promise<Target> {
     compounds: byCompound(groups),
     command: (g) => post(`/api/compounds/${g.compound}/groups/${g.device}/commands?wait=5000`, { brightness: ++brightness % 256 }),
     compoundCommand: (c) => post(`/api/compounds/${c}/commands?wait=5000`, { brightness: ++brightness % 256 }),
-    probeLatency: async () => {
-      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
-      const samples: number[] = [];
-      const last = new Map<string, number>();
+    openViewer: async () => {
+      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(httpUrl, {
+        path: '/socket.io',
+        transports: ['websocket'],
+        reconnection: false,
+        auth: { token },
+      });
+      const counts = { messages: 0, changes: 0 };
+      let recorder: ((batch: Parameters<ServerToClientEvents['devices']>[0]) => void) | null = null;
+      socket.on('devices', (batch) => {
+        counts.messages++;
+        counts.changes += batch.changes.length;
+        recorder?.(batch);
+      });
+      socket.on('snapshot', () => void counts.messages++);
+      socket.on('summaries', () => void counts.messages++);
       await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => socket.emit('subscribe', '*', () => resolve()));
+        socket.once('connect', () =>
+          socket.emit('subscribe', '*', (ack) => (ack?.ok === false ? reject(new Error(`viewer subscription refused: ${ack.error ?? ''}`)) : resolve())),
+        );
         socket.once('connect_error', reject);
       });
-      socket.on('devices', ({ changes }) => {
-        const now = Date.now();
-        for (const c of changes) {
-          if (c.telemetryTs === undefined) continue;
-          const key = `${c.compound}/${c.id}`;
-          if (c.telemetryTs <= (last.get(key) ?? 0)) continue;
-          last.set(key, c.telemetryTs);
-          samples.push(now - c.telemetryTs);
-        }
-      });
-      return { samples, stop: async () => void socket.close() };
+      return {
+        received: () => ({ ...counts }),
+        recordLatency: () => {
+          const samples: number[] = [];
+          const last = new Map<string, number>();
+          recorder = ({ changes }) => {
+            const now = Date.now();
+            for (const c of changes) {
+              if (c.telemetryTs === undefined) continue;
+              const key = `${c.compound}/${c.id}`;
+              if (c.telemetryTs <= (last.get(key) ?? 0)) continue;
+              last.set(key, c.telemetryTs);
+              samples.push(now - c.telemetryTs);
+            }
+          };
+          return { samples, stop: () => void (recorder = null) };
+        },
+        close: async () => void socket.close(),
+      };
     },
-    stop: async () => {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    logCounts,
+    stop,
   };
 }
 
 export async function startBareAedes(devices: number): Promise<Target> {
-  const child = spawn(process.execPath, [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const inspector = inspectorUrl(child);
-  const port = await waitForLine(child, (text) => {
-    const m = /\{"port":(\d+)\}/.exec(text);
-    return m ? Number(m[1]) : null;
+  inspector.catch(() => undefined);
+  // After the port, the broker answers each line on its stdin with one `{"consumed":N}` line.
+  const answers: Array<(consumed: number) => void> = [];
+  const port = await waitForLine(
+    child,
+    (text) => {
+      const m = /\{"port":(\d+)\}/.exec(text);
+      return m ? Number(m[1]) : null;
+    },
+    (line) => {
+      const m = /^\{"consumed":(\d+)\}$/.exec(line);
+      if (m) answers.shift()?.(Number(m[1]));
+    },
+  ).catch(async (err: unknown) => {
+    await stopChild(child);
+    throw err;
   });
   const mqttUrl = `mqtt://127.0.0.1:${port}`;
   const groups: GroupCredential[] = groupLayout(devices).map((l) => ({
@@ -282,6 +402,12 @@ export async function startBareAedes(devices: number): Promise<Target> {
   return {
     name: 'bare-aedes',
     metrics: async () => null,
+    ingested: () =>
+      new Promise<number>((resolve, reject) => {
+        if (child.exitCode !== null) return reject(new Error('bare aedes exited'));
+        answers.push(resolve);
+        child.stdin!.write('\n');
+      }),
     pid: child.pid!,
     inspectorUrl: inspector,
     mqttUrl,
@@ -289,18 +415,33 @@ export async function startBareAedes(devices: number): Promise<Target> {
     compounds,
     command: (g) => send([g]),
     compoundCommand: (c) => send(compounds.get(c) ?? []),
-    probeLatency: async () => {
-      const sub = await connectClient(mqttUrl, { clientId: 'bench-latency' });
-      const samples: number[] = [];
-      sub.on('message', (_t, payload) => {
-        const ts = (JSON.parse(payload.toString()) as { ts: number }).ts;
-        samples.push(Date.now() - ts);
+    openViewer: async () => {
+      const sub = await connectClient(mqttUrl, { clientId: 'bench-viewer' });
+      let messages = 0;
+      let recorder: ((t: string, payload: Buffer) => void) | null = null;
+      sub.on('message', (t, payload) => {
+        messages++;
+        recorder?.(t, payload);
       });
-      await sub.subscribeAsync('caideng/v1/+/group/+/telemetry', { qos: 0 });
-      return { samples, stop: () => sub.endAsync() };
+      // Everything the devices publish, as a dashboard fed straight from MQTT would need.
+      await sub.subscribeAsync('caideng/v1/#', { qos: 0 });
+      return {
+        received: () => ({ messages, changes: messages }),
+        recordLatency: () => {
+          const samples: number[] = [];
+          recorder = (t, payload) => {
+            if (!t.endsWith('/telemetry')) return;
+            samples.push(Date.now() - (JSON.parse(payload.toString()) as { ts: number }).ts);
+          };
+          return { samples, stop: () => void (recorder = null) };
+        },
+        close: () => sub.endAsync(),
+      };
     },
+    logCounts: { warn: 0, error: 0 },
     stop: async () => {
       await ctl.endAsync();
+      child.stdin!.end();
       await stopChild(child);
     },
   };

@@ -1,13 +1,14 @@
 /**
  * Telemetry storage: one flush at a time, a bounded buffer that drops its oldest rows (counted) when the
  * store stays away, retries with backoff that keep every unstored row in order, and a prune in chunks
- * that lets the event loop turn and never runs twice at once.
+ * that lets the event loop turn and never runs twice at once. The buffer's behaviour is the same whether
+ * the rows are written by the writer thread (the default) or in the main thread.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sql, type KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
 import type { DeviceAddress, GroupTelemetry } from '@caideng/protocol';
 import { TelemetryStore } from '../src/features/telemetry/telemetry.js';
-import { bringBack, openTestContext, settle, takeAway, type TestContext } from './storeFaults.js';
+import { bringBack, openTestContext, takeAway, type TestContext } from './storeFaults.js';
 
 const g01: DeviceAddress = { compound: 'alpha', role: 'group', device: 'g01' };
 
@@ -52,36 +53,43 @@ afterEach(async () => {
   ctx = undefined;
 });
 
-describe('telemetry buffer', () => {
+/** The connection's own row changes since it opened: rows written by another connection do not count. */
+async function mainThreadChanges(c: TestContext): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT total_changes() AS n`.execute(c.db);
+  return Number(rows[0]!.n);
+}
+
+describe.each(['worker', 'in-thread'] as const)('telemetry buffer (%s writer)', (writer) => {
   it('a full buffer brings one flush forward, not one per message', async () => {
     // The interval is a minute: only the early flush can store these rows within the test.
-    ctx = await openTestContext({ storage: { telemetryFlushMs: 60_000 } });
+    ctx = await openTestContext({ storage: { telemetryFlushMs: 60_000, telemetryWriter: writer } });
     telemetry = new TelemetryStore(ctx);
     await telemetry.start();
+    const changesBefore = await mainThreadChanges(ctx);
     const flush = vi.spyOn(telemetry, 'flush');
     const stored = storedRows(ctx, 3000);
     emitReadings(ctx, 0, 3000);
     await stored;
     expect(flush).toHaveBeenCalledTimes(1);
     expect(await storedTs(ctx)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
-    expect(telemetry.counters).toMatchObject({ stored: 3000, dropped: 0, flushFailures: 0 });
+    expect(telemetry.counters).toMatchObject({ stored: 3000, dropped: 0, flushFailures: 0, writerMode: writer, writerRestarts: 0 });
+    // The writer thread's connection wrote the rows; the main thread's wrote none of them.
+    expect((await mainThreadChanges(ctx)) - changesBefore).toBe(writer === 'worker' ? 0 : 3000);
   });
 
   it('keeps every row, in order, when a write fails part-way, and retries by itself', async () => {
-    ctx = await openTestContext({ storage: { telemetryFlushMs: 20 } });
-    // The second telemetry insert fails once, as a full disk or a locked file would.
-    let inserts = 0;
-    const failSecond: KyselyPlugin = {
-      transformQuery(args) {
-        if (args.node.kind === 'InsertQueryNode' && ++inserts === 2) throw new Error('disk I/O error (injected)');
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    };
-    telemetry = new TelemetryStore({ ...ctx, db: ctx.db.withPlugin(failSecond) });
+    ctx = await openTestContext({ storage: { telemetryFlushMs: 20, telemetryWriter: writer } });
+    // The chunk holding reading 150 (the second of three) fails, as a full disk would, until the flag goes.
+    await sql`CREATE TABLE fail_on (ts INTEGER)`.execute(ctx.db);
+    await sql`INSERT INTO fail_on VALUES (150)`.execute(ctx.db);
+    await sql`CREATE TRIGGER telemetry_fails BEFORE INSERT ON telemetry WHEN NEW.ts IN (SELECT ts FROM fail_on) BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END`.execute(ctx.db);
+    telemetry = new TelemetryStore(ctx);
     await telemetry.start();
     const stored = storedRows(ctx, 250);
     emitReadings(ctx, 0, 250);
+    await ctx.watch.waitFor('could not store telemetry');
+    // Before the retry's timer can fire: the retry stores the same rows.
+    await sql`DELETE FROM fail_on`.execute(ctx.db);
     await stored;
     expect(await storedTs(ctx)).toEqual(Array.from({ length: 250 }, (_, i) => i));
     expect(telemetry.counters).toMatchObject({ stored: 250, dropped: 0, flushFailures: 1 });
@@ -89,7 +97,7 @@ describe('telemetry buffer', () => {
   });
 
   it('is bounded: with the store away the oldest rows go, counted and logged once; the rest are stored in order', async () => {
-    ctx = await openTestContext({ storage: { telemetryFlushMs: 20, telemetryBufferMax: 300 } });
+    ctx = await openTestContext({ storage: { telemetryFlushMs: 20, telemetryBufferMax: 300, telemetryWriter: writer } });
     telemetry = new TelemetryStore(ctx);
     await telemetry.start();
     await takeAway(ctx.db, 'telemetry');
@@ -107,14 +115,15 @@ describe('telemetry buffer', () => {
 
   it('backs off while the store fails instead of trying every interval, and resumes when it is back', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    ctx = await openTestContext({ storage: { telemetryFlushMs: 100 } });
+    ctx = await openTestContext({ storage: { telemetryFlushMs: 100, telemetryWriter: writer } });
     telemetry = new TelemetryStore(ctx);
     await telemetry.start();
     await takeAway(ctx.db, 'telemetry');
     emitReadings(ctx, 0, 5);
     const failuresAfter = async (ms: number) => {
       await vi.advanceTimersByTimeAsync(ms);
-      await settle();
+      // A write started by the timers is answered by the writer thread, on no timer: wait for it.
+      await telemetry!.settled();
       return telemetry!.counters.flushFailures;
     };
     expect(await failuresAfter(100)).toBe(1); // the interval
@@ -135,7 +144,7 @@ describe('telemetry buffer', () => {
   });
 
   it('counts and logs the rows it could not store before stop', async () => {
-    ctx = await openTestContext({ storage: { telemetryFlushMs: 60_000 } });
+    ctx = await openTestContext({ storage: { telemetryFlushMs: 60_000, telemetryWriter: writer } });
     telemetry = new TelemetryStore(ctx);
     await telemetry.start();
     emitReadings(ctx, 0, 10);

@@ -133,6 +133,11 @@ export class EventBus {
     }
   }
 
+  /** Whether anyone listens to `event` (lets an emitter skip building a payload nobody reads). */
+  has(event: keyof BusEvents): boolean {
+    return (this.listeners.get(event)?.length ?? 0) > 0;
+  }
+
   emit<E extends keyof BusEvents>(event: E, payload: BusEvents[E]): void {
     const list = this.listeners.get(event);
     if (!list) return;

@@ -101,6 +101,10 @@ export const ConfigSchema = Type.Object(
         rejectionRetentionDays: Type.Integer({ minimum: 1, default: 30, description: 'stored rejected messages are kept this long' }),
         pruneIntervalMs: Type.Integer({ minimum: 1000, default: 3_600_000, description: 'how often rows past their retention are removed' }),
         pruneChunkRows: Type.Integer({ minimum: 100, default: 5000, description: 'rows removed per statement while pruning (a turn of the event loop between two)' }),
+        telemetryWriter: Type.Union([Type.Literal('worker'), Type.Literal('in-thread')], {
+          default: 'worker',
+          description: "where telemetry inserts run: a writer thread with its own connection, or the main thread ('in-thread'; always for ':memory:')",
+        }),
       },
       { ...closed, default: {} },
     ),

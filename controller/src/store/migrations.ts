@@ -234,6 +234,18 @@ const m0003b: Migration = {
   },
 };
 
+/** How many rows each background writer has stored in its current run, written in the rows' own transaction (store/batchWriter.ts). */
+const m0006StoreWriters: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('store_writers')
+      .addColumn('writer', 'varchar(48)', (c) => c.primaryKey())
+      .addColumn('run', 'varchar(48)', (c) => c.notNull())
+      .addColumn('stored', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
@@ -242,6 +254,7 @@ export const migrations: Record<string, Migration> = {
   '0004_command_origin': m0004CommandOrigin,
   '0004_kiosk_press_boot': m0004KioskPressBoot,
   '0005_credential_revocation': m0005CredentialRevocation,
+  '0006_store_writers': m0006StoreWriters,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -138,6 +138,7 @@ export interface Database {
   secrets: SecretTable;
   scenes: SceneTable;
   deadlines: DeadlineTable;
+  store_writers: StoreWriterTable;
 }
 
 export interface SceneTable {
@@ -164,4 +165,11 @@ export interface DeadlineTable {
   claimed_at: number | null;
   finished_at: number | null;
   last_error: string | null;
+}
+
+/** A background writer's progress: `run` is the writer's instance, `stored` the rows it has stored in that run. */
+export interface StoreWriterTable {
+  writer: string;
+  run: string;
+  stored: number;
 }

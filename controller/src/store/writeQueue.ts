@@ -13,6 +13,8 @@ export class WriteQueue<T> {
   private items: T[] = [];
   private head = 0;
   private inFlight: T[] | null = null;
+  /** Rows moved into a chunk since start: a row's number is its position in that sequence. */
+  private taken = 0;
   /** Rows dropped because the queue was full, since start. */
   dropped = 0;
 
@@ -37,12 +39,18 @@ export class WriteQueue<T> {
     return dropped;
   }
 
+  /** The number of the first row of the chunk in flight (rows are numbered from 0 as they are taken). */
+  get inFlightFirst(): number {
+    return this.taken - (this.inFlight?.length ?? 0);
+  }
+
   /** The chunk to write next: the one whose write failed, else up to `n` of the oldest rows; null when empty. */
   next(n: number): T[] | null {
     if (this.inFlight) return this.inFlight;
     if (this.items.length === this.head) return null;
     const end = Math.min(this.items.length, this.head + n);
     this.inFlight = this.items.slice(this.head, end);
+    this.taken += end - this.head;
     this.head = end;
     // Let go of rows taken, so they die young instead of being kept (and promoted) by this array.
     if (this.head === this.items.length) {
@@ -55,9 +63,10 @@ export class WriteQueue<T> {
     return this.inFlight;
   }
 
-  /** The chunk returned by next() is stored. */
-  done(): void {
-    this.inFlight = null;
+  /** The chunk returned by next() is stored, or its first `rows` are (the rest is the chunk to retry). */
+  done(rows?: number): void {
+    if (!this.inFlight) return;
+    this.inFlight = rows === undefined || rows >= this.inFlight.length ? null : this.inFlight.slice(rows);
   }
 
   /** Empties the queue; returns how many rows were in it. */

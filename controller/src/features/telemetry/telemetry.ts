@@ -4,22 +4,30 @@
  * fills up early brings the next flush forward once. A failed write keeps every unstored row, in order,
  * and is retried with backoff; the buffer is bounded (`storage.telemetryBufferMax`) and drops its oldest
  * rows, counted, when the store stays away. Old rows are pruned in chunks in the background.
+ * The inserts run in a writer thread with its own connection (store/batchWriter.ts), so the main thread
+ * only hands over each chunk and hears back after its commit (`storage.telemetryWriter`).
  */
 import { Feature, type FeatureContext } from '../feature.js';
 import type { TelemetryTable } from '../../store/schema.js';
 import type { TelemetryRow } from '../../bus/eventBus.js';
 import { PeriodicJob } from '../../store/jobs.js';
 import { pruneOlderThan } from '../../store/prune.js';
+import { storeHealth } from '../../store/db.js';
+import { BatchWriteError, BatchWriter, type BatchWriterCounters, type BatchWriterOptions } from '../../store/batchWriter.js';
 import { WriteQueue, backoffMs, oncePer, yieldToEventLoop } from '../../store/writeQueue.js';
 
 /** This many waiting rows bring the next flush forward, so one flush never holds the event loop for long. */
 const EARLY_FLUSH_ROWS = 2000;
-/** Fixed-size multi-row inserts: a few distinct statements, each prepared once. */
+/**
+ * Fixed-size multi-row inserts: a few distinct statements, each prepared once. In the writer thread each is
+ * one transaction, short enough that a main-thread write waiting for the lock waits a millisecond or two.
+ */
 const ROWS_PER_INSERT = 100;
+const COLUMNS = ['compound_id', 'group_id', 'ts', 'received_at', 'watts', 'temperature_c', 'energy_wh', 'faults_json'] as const satisfies ReadonlyArray<keyof TelemetryTable>;
 /** Longest wait between two attempts while the store fails. */
 const RETRY_MAX_MS = 30_000;
 
-export interface TelemetryCounters {
+export interface TelemetryCounters extends BatchWriterCounters {
   /** Rows written since start. */
   stored: number;
   /** Rows lost: dropped from a full buffer, or still unstored when the controller stopped. */
@@ -32,8 +40,9 @@ export interface TelemetryCounters {
 }
 
 export class TelemetryStore extends Feature {
-  readonly counters: TelemetryCounters = { stored: 0, dropped: 0, flushFailures: 0, pruned: 0, pruneFailures: 0 };
+  private readonly own = { stored: 0, dropped: 0, flushFailures: 0, pruned: 0, pruneFailures: 0 };
   private readonly queue: WriteQueue<TelemetryTable>;
+  private readonly writer: BatchWriter<TelemetryTable>;
   private readonly pruneJob: PeriodicJob;
   private readonly dropWarning = oncePer(10_000);
   private timer: NodeJS.Timeout | null = null;
@@ -45,10 +54,23 @@ export class TelemetryStore extends Feature {
   private failures = 0;
   private stopped = false;
 
-  constructor(ctx: FeatureContext) {
+  constructor(ctx: FeatureContext, writerOptions: Pick<BatchWriterOptions<TelemetryTable>, 'driver' | 'maxWorkerDeaths'> = {}) {
     super(ctx, 'telemetry');
     const { storage } = ctx.config;
     this.queue = new WriteQueue(storage.telemetryBufferMax);
+    // A database opened by openDb on a file can be shared with a thread; ':memory:' (or a wrapped one) cannot.
+    const { file, writeLock } = storeHealth(ctx.db);
+    this.writer = new BatchWriter<TelemetryTable>({
+      name: 'telemetry',
+      shared: storage.telemetryWriter === 'worker' && file && writeLock ? { file, lock: writeLock } : null,
+      db: ctx.db,
+      table: 'telemetry',
+      columns: COLUMNS,
+      rowsPerTransaction: ROWS_PER_INSERT,
+      inThread: (rows) => ctx.db.insertInto('telemetry').values(rows as TelemetryTable[]).execute(),
+      log: this.log,
+      ...writerOptions,
+    });
     this.pruneJob = new PeriodicJob({
       what: 'prune telemetry',
       log: this.log,
@@ -61,9 +83,24 @@ export class TelemetryStore extends Feature {
     });
   }
 
+  /** Counters for /api/metrics, with the writer's (mode, restarts). */
+  get counters(): Readonly<TelemetryCounters> {
+    return { ...this.own, ...this.writer.counters };
+  }
+
+  /** The writer thread, while one runs (for tests). */
+  get writerThread() {
+    return this.writer.thread;
+  }
+
+  /** Resolves when no write is in progress (without starting one). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   /** Rows written since start (kept for callers of the first version). */
   get stored(): number {
-    return this.counters.stored;
+    return this.own.stored;
   }
 
   /** Rows waiting to be written. */
@@ -98,13 +135,14 @@ export class TelemetryStore extends Feature {
     await this.pruning?.catch(() => undefined);
     // Write what is left; a store that fails now gets one attempt, not the whole backoff.
     for (;;) {
-      const failuresBefore = this.counters.flushFailures;
+      const failuresBefore = this.own.flushFailures;
       await this.flush();
-      if (this.queue.size === 0 || this.counters.flushFailures !== failuresBefore) break;
+      if (this.queue.size === 0 || this.own.flushFailures !== failuresBefore) break;
     }
+    await this.writer.close();
     const lost = this.queue.clear();
     if (lost > 0) {
-      this.counters.dropped += lost;
+      this.own.dropped += lost;
       this.log.error({ rows: lost }, 'telemetry rows could not be stored before stop and are lost');
     }
   }
@@ -146,10 +184,10 @@ export class TelemetryStore extends Feature {
         stopRequested: () => this.stopped,
       });
     } catch (err) {
-      this.counters.pruneFailures++;
+      this.own.pruneFailures++;
       throw err;
     }
-    this.counters.pruned += rows;
+    this.own.pruned += rows;
     if (rows > 0) this.log.info({ rows, cutoff }, 'pruned old telemetry');
     return rows;
   }
@@ -176,34 +214,45 @@ export class TelemetryStore extends Feature {
   private async drain(): Promise<void> {
     let budget = this.queue.size;
     for (let i = 0; budget > 0; i++) {
-      const chunk = this.queue.next(ROWS_PER_INSERT);
+      const chunk = this.queue.next(this.writer.rowsPerBatch);
       if (!chunk) return;
-      // Each chunk is its own short write, with a turn of the event loop in between, so acks and
-      // pushes are never queued behind a long insert.
+      // Each chunk is its own write, with a turn of the event loop in between, so acks and pushes are
+      // never queued behind a long insert (in the main thread) or a long answer (from the writer thread).
       if (i > 0) await yieldToEventLoop();
+      let failure: unknown = null;
+      let stored = chunk.length;
       try {
-        await this.ctx.db.insertInto('telemetry').values(chunk).execute();
+        await this.writer.write(chunk, this.queue.inFlightFirst);
       } catch (err) {
+        failure = err;
+        stored = err instanceof BatchWriteError ? err.stored : 0;
+      }
+      if (stored > 0) {
+        this.queue.done(stored);
+        this.own.stored += stored;
+        budget -= stored;
+        // Rows for the bus only when someone listens: at thousands a second they are not free.
+        if (this.ctx.bus.has('telemetry.batch')) {
+          this.ctx.bus.emit('telemetry.batch', { rows: (stored === chunk.length ? chunk : chunk.slice(0, stored)).map(toBusRow) });
+        }
+      }
+      if (failure) {
         this.failures++;
-        this.counters.flushFailures++;
+        this.own.flushFailures++;
         const retryInMs = backoffMs(this.failures, this.ctx.config.storage.telemetryFlushMs, RETRY_MAX_MS);
-        this.log.error({ err, buffered: this.queue.size, failuresInRow: this.failures, retryInMs }, 'could not store telemetry; rows kept, will retry');
+        this.log.error({ err: failure, buffered: this.queue.size, failuresInRow: this.failures, retryInMs }, 'could not store telemetry; rows kept, will retry');
         return;
       }
-      this.queue.done();
       if (this.failures > 0) this.log.info({ failuresInRow: this.failures }, 'telemetry is stored again');
       this.failures = 0;
-      this.counters.stored += chunk.length;
-      budget -= chunk.length;
-      this.ctx.bus.emit('telemetry.batch', { rows: chunk.map(toBusRow) });
     }
   }
 
   private onDrop(): void {
-    this.counters.dropped++;
+    this.own.dropped++;
     if (this.dropWarning()) {
       this.log.warn(
-        { dropped: this.counters.dropped, bufferMax: this.queue.max },
+        { dropped: this.own.dropped, bufferMax: this.queue.max },
         'telemetry buffer full (the store is not keeping up or failing): dropping the oldest unstored rows',
       );
     }

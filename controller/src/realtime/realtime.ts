@@ -1,7 +1,8 @@
 /**
  * Live push to browsers over socket.io. A viewer joins one room per compound; device changes are
- * coalesced per device and sent at most once per `batchMs` per compound, so a burst of telemetry costs
- * the browser one message, not thousands. Compound summaries go out once a second.
+ * coalesced per device and sent at most once per `batchMs`, in one `devices` message per viewer covering
+ * all its compounds (viewers watching the same compounds share it, encoded once), so a burst of telemetry
+ * costs the browser one message, not thousands. Compound summaries go out once a second.
  * The snapshot that answers a subscribe goes out in parts of `snapshotChunkDevices` devices, a turn of
  * the event loop apart, so a viewer of a 40,000-device city never costs one giant message. Every
  * connection's events are rate-limited (token buckets); a connection that keeps flooding is dropped.
@@ -16,6 +17,8 @@ import type { Registry } from '../registry/registry.js';
 import { compoundKeys } from '../registry/deviceKeys.js';
 
 const SUMMARY_ROOM = 'summaries';
+/** Viewers watching the same compounds are in one `watch:` room (`watch:*` for every compound). */
+const WATCH_ROOM = 'watch:';
 /** Refused events are counted over this window for the flood limit. */
 const FLOOD_WINDOW_MS = 10_000;
 
@@ -56,7 +59,13 @@ type ViewerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 
 export class Realtime extends Feature {
   io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Viewer> | null = null;
-  private pending = new Map<string, Map<string, DeviceStatus>>();
+  /** Devices changed since the last batch: the live status objects, one entry per device. */
+  private readonly pending = new Set<DeviceStatus>();
+  /** What each `watch:` room watches (null: every compound). */
+  private readonly watchGroups = new Map<string, ReadonlySet<string> | null>();
+  /** Compounds someone watches (all of them when `watchesAll`): changes elsewhere are not batched. */
+  private watched = new Set<string>();
+  private watchesAll = false;
   private timer: NodeJS.Timeout | null = null;
   private summaryTimer: NodeJS.Timeout | null = null;
   readonly counters = { batches: 0, changes: 0, snapshotParts: 0, rateLimited: 0, floodDisconnects: 0 };
@@ -95,6 +104,7 @@ export class Realtime extends Feature {
         if (socket.data.events.take(Date.now())) return next();
         this.refuse(socket, packet[packet.length - 1]);
       });
+      socket.on('disconnect', () => this.refreshWatched());
       socket.on('subscribe', (compounds, ack) => {
         if (!socket.data.subscribes.take(Date.now())) return this.refuse(socket, ack);
         // Numbered on arrival, run one after the other: a newer subscribe stops an older snapshot at its next part.
@@ -108,10 +118,8 @@ export class Realtime extends Feature {
     const { bus } = this.ctx;
     bus.on('state.changed', this, ({ status }) => {
       // Nobody watching this compound: nothing to batch (a new viewer gets a snapshot).
-      if (!io.sockets.adapter.rooms.has(`compound:${status.compound}`)) return;
-      let m = this.pending.get(status.compound);
-      if (!m) this.pending.set(status.compound, (m = new Map()));
-      m.set(`${status.kind}/${status.id}`, status);
+      if (!this.watchesAll && !this.watched.has(status.compound)) return;
+      this.pending.add(status);
     });
     bus.on('press.stored', this, ({ press }) => {
       const { receivedAt: _r, ...view } = press;
@@ -127,9 +135,7 @@ export class Realtime extends Feature {
 
   /** Device changes waiting for the next batch. */
   get queued(): number {
-    let n = 0;
-    for (const m of this.pending.values()) n += m.size;
-    return n;
+    return this.pending.size;
   }
 
   override async stop(): Promise<void> {
@@ -163,8 +169,11 @@ export class Realtime extends Feature {
       return;
     }
     // A new subscription replaces the previous one.
-    for (const room of socket.rooms) if (room.startsWith('compound:')) await socket.leave(room);
-    await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM]);
+    for (const room of socket.rooms) if (room.startsWith('compound:') || room.startsWith(WATCH_ROOM)) await socket.leave(room);
+    const group = compounds === '*' ? '*' : [...new Set(wanted)].sort().join(',');
+    await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM, WATCH_ROOM + group]);
+    this.watchGroups.set(group, group === '*' ? null : new Set(wanted));
+    this.refreshWatched();
     // Joined before the first part: a change from now on reaches the viewer in a batch, and each part is
     // read from the live state when it is sent, so no change is lost between the parts.
     const keys = wanted.flatMap((c) => compoundKeys(this.registry, c));
@@ -206,17 +215,39 @@ export class Realtime extends Feature {
     }
   }
 
+  /** Forgets `watch:` rooms nobody is in any more, and recomputes which compounds are watched. */
+  private refreshWatched(): void {
+    const rooms = this.io?.sockets.adapter.rooms;
+    const watched = new Set<string>();
+    let all = false;
+    for (const [group, compounds] of this.watchGroups) {
+      if (!rooms?.has(WATCH_ROOM + group)) {
+        this.watchGroups.delete(group);
+        continue;
+      }
+      if (compounds === null) all = true;
+      else for (const c of compounds) watched.add(c);
+    }
+    this.watched = watched;
+    this.watchesAll = all;
+  }
+
   private flush(): void {
     if (!this.io || this.pending.size === 0) return;
     const ts = Date.now();
-    const pending = this.pending;
-    this.pending = new Map();
-    for (const [compound, changes] of pending) {
-      const list: DeviceStatus[] = [];
-      for (const s of changes.values()) list.push({ ...s });
+    const rooms = this.io.sockets.adapter.rooms;
+    for (const [group, compounds] of this.watchGroups) {
+      const room = WATCH_ROOM + group;
+      if (!rooms.has(room)) continue;
+      const changes: DeviceStatus[] = [];
+      for (const s of this.pending) if (compounds === null || compounds.has(s.compound)) changes.push(s);
+      if (changes.length === 0) continue;
       this.counters.batches++;
-      this.counters.changes += list.length;
-      this.io.to(`compound:${compound}`).emit('devices', { ts, changes: list });
+      this.counters.changes += changes.length;
+      // The live status objects, uncopied: a broadcast is encoded at once, inside emit (no connection-state
+      // recovery keeps packets for later).
+      this.io.to(room).emit('devices', { ts, changes });
     }
+    this.pending.clear();
   }
 }

@@ -71,7 +71,13 @@ export async function openDb(options: OpenOptions): Promise<Db> {
     checkpointer,
     counters: () => ({
       ...(checkpointer ? checkpointer.counters : { checkpointMode: 'none' as const }),
-      ...(writeLock ? { writeLockWaits: writeLock.counters.writeLockWaits, writeLockWaitMs: Math.round(writeLock.counters.writeLockWaitMs) } : {}),
+      ...(writeLock
+        ? {
+            writeLockWaits: writeLock.counters.writeLockWaits,
+            writeLockWaitMs: Math.round(writeLock.counters.writeLockWaitMs),
+            writeLockWaitMaxMs: Math.round(writeLock.counters.writeLockWaitMaxMs * 100) / 100,
+          }
+        : {}),
     }),
   });
   // Stop the checkpointer before the last connection closes (closing checkpoints once more itself).

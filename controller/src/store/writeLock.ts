@@ -22,12 +22,14 @@ export interface WriteLockCounters {
   writeLockWaits: number;
   /** Time the main thread spent waiting for it, in all (ms). */
   writeLockWaitMs: number;
+  /** The longest of those waits (ms). */
+  writeLockWaitMaxMs: number;
 }
 
 export class WriteLock {
   readonly buffer = new SharedArrayBuffer(8);
   private readonly words = new Int32Array(this.buffer);
-  readonly counters: WriteLockCounters = { writeLockWaits: 0, writeLockWaitMs: 0 };
+  readonly counters: WriteLockCounters = { writeLockWaits: 0, writeLockWaitMs: 0, writeLockWaitMaxMs: 0 };
 
   /** Takes the lock for the main thread; false when it waited too long (it then writes without it). */
   acquire(): boolean {
@@ -46,7 +48,9 @@ export class WriteLock {
       }
     } finally {
       Atomics.sub(w, 1, 1);
-      this.counters.writeLockWaitMs += performance.now() - start;
+      const waited = performance.now() - start;
+      this.counters.writeLockWaitMs += waited;
+      if (waited > this.counters.writeLockWaitMaxMs) this.counters.writeLockWaitMaxMs = waited;
     }
   }
 

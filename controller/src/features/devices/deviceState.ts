@@ -77,13 +77,17 @@ export class DeviceState extends Feature {
         s.seenAt = receivedAt;
       });
     });
+    // The hot path (thousands a second): no closure per message.
     bus.on('group.telemetry', this, ({ address, telemetry, receivedAt }) => {
-      this.update(`${address.compound}/group/${address.device}`, (s) => {
-        s.watts = telemetry.watts;
-        s.faults = telemetry.faults;
-        s.telemetryTs = telemetry.ts;
-        s.seenAt = receivedAt;
-      }, true);
+      const key = `${address.compound}/group/${address.device}`;
+      const s = this.devices.get(key);
+      if (!s) return;
+      const wasOnline = s.online;
+      s.watts = telemetry.watts;
+      s.faults = telemetry.faults;
+      s.telemetryTs = telemetry.ts;
+      s.seenAt = receivedAt;
+      this.changed(key, s, wasOnline, true);
     });
     this.flushTimer = setInterval(() => void this.flush(this.dirty), 1000);
     this.flushTimer.unref();
@@ -136,11 +140,16 @@ export class DeviceState extends Feature {
     return [...byCompound.values()];
   }
 
-  private update(key: string, mutate: (s: DeviceStatus) => void, meteringOnly = false): void {
+  private update(key: string, mutate: (s: DeviceStatus) => void): void {
     const status = this.devices.get(key);
     if (!status) return;
     const wasOnline = status.online;
     mutate(status);
+    this.changed(key, status, wasOnline, false);
+  }
+
+  /** After a device's status changed: marked for the store, announced on the bus. */
+  private changed(key: string, status: DeviceStatus, wasOnline: boolean, meteringOnly: boolean): void {
     (meteringOnly ? this.dirtyMetering : this.dirty).add(key);
     const { bus } = this.ctx;
     bus.emit('state.changed', { status, meteringOnly });

@@ -2,7 +2,7 @@
  * Live push: a browser client subscribed over socket.io receives a snapshot, then batched device
  * changes for its compounds only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
 import { topic, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents, type SnapshotPart, type SubscribeResult } from '@caideng/protocol';
@@ -210,5 +210,62 @@ describe('shutdown', () => {
     expect(await disconnected).toBe('io server disconnect');
     expect(Date.now() - started).toBeLessThan(5000);
     viewer.close();
+  });
+});
+
+describe('batches', () => {
+  let big: TestController;
+  beforeAll(async () => {
+    // The batch timer stays out of the way: the test sends the batch itself.
+    big = await startTestController({ realtime: { batchMs: 5000 } });
+  });
+  afterAll(async () => {
+    await big.dispose();
+  });
+
+  it('sends each viewer one message per batch for all its compounds, encoded once per set of compounds', async () => {
+    const all = await viewer(big);
+    const alphaOnly = await viewer(big);
+    const alsoAll = await viewer(big);
+    const a = await connectDevice(big, 'alpha/group/g01');
+    const b = await connectDevice(big, 'beta/group/g02');
+    try {
+      expect((await subscribeAll(all, '*')).ack.ok).toBe(true);
+      expect((await subscribeAll(alphaOnly, ['alpha'])).ack.ok).toBe(true);
+      expect((await subscribeAll(alsoAll, '*')).ack.ok).toBe(true);
+      const received = new Map<Viewer, Array<{ changes: DeviceStatus[] }>>([all, alphaOnly, alsoAll].map((v) => [v, []]));
+      for (const [v, list] of received) v.on('devices', (p) => list.push(p));
+      let ts = Date.now();
+      // The messages that carry this attempt's readings, as `compound/group` lists.
+      const seen = (v: Viewer) =>
+        received
+          .get(v)!
+          .map((p) => p.changes.filter((d) => d.telemetryTs === ts).map((d) => `${d.compound}/${d.id}`))
+          .filter((l) => l.length > 0)
+          .map((l) => l.sort());
+      // The batch timer may fire (every 5 s) between the two readings: then the attempt is made again.
+      for (let attempt = 0; ; attempt++) {
+        ts = Date.now() + attempt;
+        const batchesBefore = big.realtime.counters.batches;
+        await publish(a, topic({ compound: 'alpha', role: 'group', device: 'g01' }, 'telemetry'), { v: 1, ts, watts: 11, faults: [], uptimeS: 1 });
+        await publish(b, topic({ compound: 'beta', role: 'group', device: 'g02' }, 'telemetry'), { v: 1, ts, watts: 22, faults: [], uptimeS: 1 });
+        await waitForDevice(big, 'alpha/group/g01', (d) => d.telemetryTs === ts);
+        await waitForDevice(big, 'beta/group/g02', (d) => d.telemetryTs === ts);
+        if (big.realtime.counters.batches !== batchesBefore && attempt < 3) continue;
+        expect(big.realtime.queued).toBe(2);
+        big.realtime.flush();
+        // Two sets of compounds watched ('*' twice, and alpha): two messages encoded, one per room.
+        expect(big.realtime.counters.batches - batchesBefore).toBe(2);
+        break;
+      }
+      await vi.waitFor(() => expect([all, alphaOnly, alsoAll].every((v) => seen(v).length === 1)).toBe(true));
+      expect(seen(all)).toEqual([['alpha/g01', 'beta/g02']]);
+      expect(seen(alsoAll)).toEqual([['alpha/g01', 'beta/g02']]);
+      expect(seen(alphaOnly)).toEqual([['alpha/g01']]);
+    } finally {
+      await endClient(a, true);
+      await endClient(b, true);
+      for (const v of [all, alphaOnly, alsoAll]) v.close();
+    }
   });
 });

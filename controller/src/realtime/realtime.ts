@@ -232,7 +232,8 @@ export class Realtime extends Feature {
     this.watchesAll = all;
   }
 
-  private flush(): void {
+  /** Sends the changes waiting (the batch timer calls this every `batchMs`; public so tests choose the moment). */
+  flush(): void {
     if (!this.io || this.pending.size === 0) return;
     const ts = Date.now();
     const rooms = this.io.sockets.adapter.rooms;

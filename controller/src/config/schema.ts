@@ -95,7 +95,7 @@ export const ConfigSchema = Type.Object(
         commandRetentionDays: Type.Integer({ minimum: 1, default: 90, description: 'commands and their deliveries are deleted this many days after issue' }),
         telemetryBufferMax: Type.Integer({
           minimum: 100,
-          default: 50_000,
+          default: 200_000,
           description: 'most telemetry rows held while the store is slow or failing; beyond it the oldest unstored rows are dropped (counted)',
         }),
         rejectionRetentionDays: Type.Integer({ minimum: 1, default: 30, description: 'stored rejected messages are kept this long' }),

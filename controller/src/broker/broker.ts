@@ -36,6 +36,7 @@ import { checkIncoming, type IngestOptions } from './ingest.js';
 import { guardPackets } from './packetGuard.js';
 import { FailureLimiter, TokenBuckets } from './limits.js';
 import { Sessions } from './sessions.js';
+import { IndexedRetainedPersistence } from './retainedStore.js';
 
 /** Rejected publishes are acknowledged and rerouted here, where no one can subscribe (MQTT-3.3.5-2 allows a
  *  positive ack for an unauthorized PUBLISH). The device keeps its connection and is told why on its error topic. */
@@ -89,6 +90,8 @@ export class Broker implements BusPublisher {
   private tlsServer: tls.Server | null = null;
   private wss: WebSocketServer | null = null;
   private httpServer: HttpServer | null = null;
+  /** Retained messages indexed by topic level (docs/upstream-aedes-retained-index.md). */
+  readonly retained = new IndexedRetainedPersistence();
   private readonly identities = new WeakMap<Client, Identity>();
   /** Live sessions per device: it is offline only when the last one ends (a takeover or a second session is not its end). */
   private readonly sessions = new Sessions<Client>();
@@ -151,6 +154,8 @@ export class Broker implements BusPublisher {
 
   async start(httpServer: HttpServer): Promise<void> {
     this.aedes = await Aedes.createBroker({
+      // The stock store scans every retained message on each SUBSCRIBE: a city's reconnect would be quadratic.
+      persistence: this.retained,
       heartbeatInterval: 60_000,
       connectTimeout: 10_000,
       keepaliveLimit: this.config.keepaliveLimitS,

@@ -2,6 +2,7 @@
  * The controller: wires the features in one place, starts them in order and stops them in reverse.
  */
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -107,9 +108,19 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     }
     await db.destroy();
   };
+  // Each phase of the start, ms: a city's start must stay linear in its devices (registry, credentials, state restore).
+  const phases: Record<string, number> = {};
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      phases[name] = Math.round(performance.now() - t0);
+    }
+  };
   try {
     for (const f of features) {
-      await f.start();
+      await timed(f.name, () => f.start());
       started.push(f);
     }
     const guard = requireOperator(credentials);
@@ -135,10 +146,10 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await http.register(sceneRoutes, { scenes, registry, guard });
     await http.register(credentialRoutes, { credentials, guard });
     await registerDashboard(http);
-    await broker.start(http.server);
+    await timed('broker', () => broker.start(http.server));
     brokerStarted = true;
-    await http.listen({ port: config.http.port, host: config.http.host });
-    await deadlines.start();
+    await timed('http', () => http.listen({ port: config.http.port, host: config.http.host }));
+    await timed('deadlines', () => deadlines.start());
   } catch (err) {
     await stopAll();
     throw err;
@@ -150,8 +161,8 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const mqttUrl = `mqtt://${localHost(config.mqtt.host)}:${broker.tcpPort}`;
   const wsUrl = `ws://${localHost(config.http.host)}:${httpPort}${config.mqtt.wsPath}`;
   credentials.endpoints = { url: mqttUrl, wsUrl, http: httpUrl };
-  credentials.writeProvisioningFile();
-  log.info({ http: httpUrl, mqtt: mqttUrl, ws: wsUrl }, 'controller started');
+  await timed('provisioning file', async () => credentials.writeProvisioningFile());
+  log.info({ http: httpUrl, mqtt: mqttUrl, ws: wsUrl, devices: state.size, phasesMs: phases }, 'controller started');
 
   let stopping: Promise<void> | null = null;
   return {

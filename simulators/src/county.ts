@@ -36,8 +36,10 @@ export interface CountyOptions {
   powerModel?: PowerModel;
   /** MQTT keepalive, s. Default 30. */
   keepaliveS?: number;
-  /** Reconnect delay after a dropped connection, ms. Default 1000. */
+  /** First reconnect delay after a dropped connection, ms; doubles per failed attempt (jittered). Default 1000. */
   reconnectPeriodMs?: number;
+  /** Longest reconnect delay, ms. Default 30000. */
+  reconnectMaxMs?: number;
   /** How long each device may take to connect, ms. Default 30000. */
   connectTimeoutMs?: number;
   /** Kiosk: how long press() waits for a receipt, ms. Default 10000. */
@@ -55,6 +57,8 @@ export interface FleetCounters {
   /** Devices connected right now. */
   connected: number;
   connects: number;
+  /** Reconnect attempts scheduled by the devices' backoff. */
+  reconnectAttempts: number;
   commandsReceived: number;
   acksSent: number;
   duplicates: number;
@@ -142,6 +146,7 @@ export async function startCounty(options: CountyOptions): Promise<County> {
     ticker,
     keepaliveS: options.keepaliveS,
     reconnectPeriodMs: options.reconnectPeriodMs,
+    reconnectMaxMs: options.reconnectMaxMs,
     connectTimeoutMs: options.connectTimeoutMs,
     log: options.log,
   };
@@ -208,6 +213,7 @@ function fleetCounters(groups: readonly LanternGroup[], kiosks: readonly Kiosk[]
     kiosks: kiosks.length,
     connected: 0,
     connects: 0,
+    reconnectAttempts: 0,
     commandsReceived: 0,
     acksSent: 0,
     duplicates: 0,
@@ -229,6 +235,7 @@ function fleetCounters(groups: readonly LanternGroup[], kiosks: readonly Kiosk[]
     const n = g.counters;
     if (g.connected) c.connected++;
     c.connects += n.connects;
+    c.reconnectAttempts += g.deviceCounters.reconnectAttempts;
     c.commandsReceived += n.commandsReceived;
     c.acksSent += n.acksSent;
     c.duplicates += n.duplicates;
@@ -242,6 +249,7 @@ function fleetCounters(groups: readonly LanternGroup[], kiosks: readonly Kiosk[]
     const n = k.counters;
     if (k.connected) c.connected++;
     c.connects += n.connects;
+    c.reconnectAttempts += k.deviceCounters.reconnectAttempts;
     c.presses += n.presses;
     c.eventsSent += n.eventsSent;
     c.resends += n.resends;

@@ -1,7 +1,9 @@
 /**
  * What every simulated device shares: one MQTT.js client authenticated with the device's own credentials,
  * availability with a last-will, the controller's `error` topic, request/response by tx, and the ways a
- * connection can end (graceful stop, kill without DISCONNECT, a dropped socket that reconnects).
+ * connection can end (graceful stop, kill without DISCONNECT, a dropped socket that reconnects). A dropped
+ * connection comes back after a jittered exponential backoff, so a fleet whose broker restarted does not
+ * knock on its door all at once, and keeps backing off while the broker is still down or busy.
  */
 import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
 import {
@@ -27,8 +29,15 @@ export interface DeviceOptions {
   url: string;
   /** MQTT keepalive in seconds. Default 30. */
   keepaliveS?: number;
-  /** Delay before reconnecting after the connection drops, ms. Default 1000. */
+  /**
+   * First delay before reconnecting after the connection drops, ms; each failed attempt doubles it up to
+   * reconnectMaxMs, and each delay is drawn from its upper half (jitter). 0: never reconnect. Default 1000.
+   */
   reconnectPeriodMs?: number;
+  /** Longest delay between two reconnect attempts, ms. Default 30000. */
+  reconnectMaxMs?: number;
+  /** Randomness of the backoff jitter, in [0, 1). Default Math.random. */
+  random?: () => number;
   /** How long start() waits for the first connection before rejecting, ms. Default 30000. */
   connectTimeoutMs?: number;
   /** Default timeout of request(), ms. Default 5000. */
@@ -52,6 +61,8 @@ export interface DeviceEvents {
   response: [DeviceResponse];
   /** An MQTT client error (refused connection, socket error). */
   mqttError: [Error];
+  /** A reconnect attempt is scheduled: the attempt's number since the last connection, and its delay. */
+  reconnecting: [number, number];
   /** A listener threw; the device carries on. */
   listenerError: [unknown, string];
 }
@@ -65,6 +76,8 @@ export interface DeviceCounters {
   responsesReceived: number;
   /** Payloads published through publishRaw (fault injection). */
   rawSent: number;
+  /** Reconnect attempts scheduled (after a drop, and after each failed attempt). */
+  reconnectAttempts: number;
 }
 
 export interface TimeSyncResult {
@@ -103,11 +116,16 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   protected readonly now: () => number;
   protected readonly log: Logger;
   protected client: MqttClient | null = null;
-  readonly deviceCounters: DeviceCounters = { connects: 0, errorsReceived: 0, requestsSent: 0, responsesReceived: 0, rawSent: 0 };
+  readonly deviceCounters: DeviceCounters = { connects: 0, errorsReceived: 0, requestsSent: 0, responsesReceived: 0, rawSent: 0, reconnectAttempts: 0 };
   #lifecycle: DeviceLifecycle = 'idle';
   readonly #password: string;
   readonly #keepaliveS: number;
   readonly #reconnectPeriodMs: number;
+  readonly #reconnectMaxMs: number;
+  readonly #random: () => number;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  /** Attempts since the last successful connection. */
+  #attempt = 0;
   readonly #connectTimeoutMs: number;
   readonly #requestTimeoutMs: number;
   readonly #stopTimeoutMs: number;
@@ -127,6 +145,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     this.log = (options.log ?? silentLogger).child(this.username);
     this.#keepaliveS = options.keepaliveS ?? 30;
     this.#reconnectPeriodMs = options.reconnectPeriodMs ?? 1000;
+    this.#reconnectMaxMs = Math.max(this.#reconnectPeriodMs, options.reconnectMaxMs ?? 30_000);
+    this.#random = options.random ?? Math.random;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 2000;
@@ -165,7 +185,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
       password: this.#password,
       keepalive: this.#keepaliveS,
       clean: true,
-      reconnectPeriod: this.#reconnectPeriodMs,
+      // MQTT.js retries at a fixed period; the backoff below schedules the attempts instead.
+      reconnectPeriod: 0,
       connectTimeout: Math.min(this.#connectTimeoutMs, 30_000),
       // Subscriptions are renewed explicitly in #onConnect, before announcing online.
       resubscribe: false,
@@ -187,6 +208,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
       if (this.client !== client) return;
       if (this.#lifecycle === 'connected') this.#lifecycle = 'disconnected';
       this.emit('close');
+      this.#scheduleReconnect(client);
     });
     client.on('error', (err) => {
       this.log.warn('mqtt error', { err });
@@ -209,8 +231,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
       };
       const onConnect = () => done();
       const onError = (err: Error) => {
-        // A refused CONNACK (bad credentials) is final: MQTT.js does not retry it. Socket errors are retried.
-        if (err instanceof ErrorWithReasonCode) {
+        // A refused CONNACK (bad credentials) is final. Socket errors, and "server unavailable" (3), are retried.
+        if (err instanceof ErrorWithReasonCode && err.code !== 3) {
           this.#lifecycle = 'stopped';
           this.client = null;
           client.end(true);
@@ -225,6 +247,28 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     });
   }
 
+  /** After a close that was not a stop or a kill: the next attempt after the backoff's delay. */
+  #scheduleReconnect(client: MqttClient): void {
+    if (this.client !== client || this.#reconnectPeriodMs <= 0 || this.#reconnectTimer) return;
+    if (this.#lifecycle === 'stopped' || this.#lifecycle === 'killed') return;
+    const attempt = ++this.#attempt;
+    const ceiling = Math.min(this.#reconnectMaxMs, this.#reconnectPeriodMs * 2 ** Math.min(attempt - 1, 30));
+    const delay = Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);
+    this.deviceCounters.reconnectAttempts++;
+    this.emit('reconnecting', attempt, delay);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (this.client !== client) return;
+      // The same stores: QoS 1 messages not yet acknowledged go out again on the new connection.
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, delay);
+  }
+
+  #cancelReconnect(): void {
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+  }
+
   async #onConnect(client: MqttClient): Promise<void> {
     if (this.client !== client) return;
     try {
@@ -237,6 +281,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     }
     if (this.client !== client || !client.connected) return;
     this.#lifecycle = 'connected';
+    this.#attempt = 0;
     this.deviceCounters.connects++;
     this.publish('availability', { v: PROTOCOL_VERSION, state: 'online', ts: this.now() });
     this.onConnected();
@@ -335,6 +380,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   /** Graceful stop: publishes offline, sends DISCONNECT (so the broker discards the will), ends the client. */
   async stop(): Promise<void> {
     const client = this.client;
+    this.#cancelReconnect();
     this.#rejectPending('stopped');
     this.onStopping();
     if (!client) {
@@ -369,6 +415,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
    */
   kill(): void {
     const client = this.client;
+    this.#cancelReconnect();
     this.#rejectPending('killed');
     this.onStopping();
     this.#lifecycle = 'killed';
@@ -377,7 +424,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     client?.end(true);
   }
 
-  /** Drops the socket without DISCONNECT (the will fires); MQTT.js reconnects after reconnectPeriodMs. */
+  /** Drops the socket without DISCONNECT (the will fires); the device reconnects after its backoff. */
   interrupt(): void {
     if (!this.client) return;
     this.client.stream.destroy();

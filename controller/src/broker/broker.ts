@@ -37,6 +37,7 @@ import { guardPackets } from './packetGuard.js';
 import { FailureLimiter, TokenBuckets } from './limits.js';
 import { Sessions } from './sessions.js';
 import { IndexedRetainedPersistence } from './retainedStore.js';
+import { ConnectAdmission } from './admission.js';
 
 /** Rejected publishes are acknowledged and rerouted here, where no one can subscribe (MQTT-3.3.5-2 allows a
  *  positive ack for an unauthorized PUBLISH). The device keeps its connection and is told why on its error topic. */
@@ -48,6 +49,11 @@ export const PACKET_OVERHEAD_BYTES = 4096;
 const STOP_DRAIN_MS = 2000;
 /** The will aedes keeps for a client: the CONNECT's will, by reference (it passes the same object to authorizePublish). */
 type Will = NonNullable<ConnectPacket['will']>;
+/** A CONNECT waiting for its turn (ConnectAdmission). */
+interface PendingConnect {
+  client: Client;
+  done: (err: Error | null, ok: boolean) => void;
+}
 
 /**
  * The decoded payload of an accepted publish travels on the payload buffer itself, which aedes passes
@@ -104,6 +110,9 @@ export class Broker implements BusPublisher {
   private readonly maxPacketBytes: number;
   private readonly deviceMessages: TokenBuckets;
   private readonly connectFailures: FailureLimiter;
+  /** CONNECTs at a bounded rate, the rest queued (a restart is a reconnect storm). */
+  readonly admission: ConnectAdmission<PendingConnect>;
+  private admissionTimer: NodeJS.Timeout | null = null;
   /** Set when stop() begins: no new connections, no publishes, no wills. */
   private stopping = false;
   private inflight = 0;
@@ -138,6 +147,7 @@ export class Broker implements BusPublisher {
     // Keys are registered devices only (the ACL and registry checks run first), so the map is bounded by the registry.
     this.deviceMessages = new TokenBuckets(config.deviceMessagesPerS, config.deviceMessageBurst);
     this.connectFailures = new FailureLimiter(config.connectFailuresPerAddress, config.connectFailureWindowS * 1000, config.connectBlockS * 1000);
+    this.admission = new ConnectAdmission(config.connectRatePerS, config.connectBurst, config.connectQueueMax, Date.now());
   }
 
   get tcpPort(): number {
@@ -166,7 +176,7 @@ export class Broker implements BusPublisher {
       preConnect: (client, packet, done) => {
         // aedes clears client.will before 'clientDisconnect'; keep the CONNECT's will to recognise it when it fires.
         if (packet.will) this.wills.set(client, packet.will);
-        done(null, true);
+        this.admit(client, done);
       },
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
@@ -241,6 +251,28 @@ export class Broker implements BusPublisher {
     });
   }
 
+  /** A CONNECT is let in now, queued for its turn, or refused (queue full: the socket closes, the device backs off). */
+  private admit(client: Client, done: (err: Error | null, ok: boolean) => void): void {
+    if (this.stopping) return done(new Error('the broker is stopping'), false);
+    const outcome = this.admission.offer({ client, done }, Date.now());
+    if (outcome === 'admitted') return done(null, true);
+    if (outcome === 'refused') {
+      this.log.debug({ client: client.id, waiting: this.admission.waiting }, 'connect refused: admission queue full');
+      return done(new Error('too many connects waiting: try again later'), false);
+    }
+    this.scheduleAdmission();
+  }
+
+  private scheduleAdmission(): void {
+    if (this.admissionTimer || this.admission.waiting === 0) return;
+    this.admissionTimer = setTimeout(() => {
+      this.admissionTimer = null;
+      if (this.stopping) return;
+      for (const p of this.admission.due(Date.now(), (w) => !(w.client as Client & { closed?: boolean }).closed)) p.done(null, true);
+      this.scheduleAdmission();
+    }, Math.max(1, this.admission.nextInMs(Date.now())));
+  }
+
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.config.wsPath || !this.wss) return; // socket.io handles its own path
@@ -258,6 +290,9 @@ export class Broker implements BusPublisher {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.admissionTimer) clearTimeout(this.admissionTimer);
+    this.admissionTimer = null;
+    for (const p of this.admission.clear()) p.done(new Error('the broker is stopping'), false);
     this.httpServer?.off('upgrade', this.onUpgrade);
     await this.drainPublishes();
     for (const ws of this.wss?.clients ?? []) ws.terminate();

@@ -69,6 +69,17 @@ export const ConfigSchema = Type.Object(
         }),
         connectFailureWindowS: Type.Integer({ minimum: 1, default: 60, description: 'seconds' }),
         connectBlockS: Type.Integer({ minimum: 1, default: 60, description: 'seconds an address is refused after too many failed CONNECTs' }),
+        connectRatePerS: Type.Number({
+          exclusiveMinimum: 0,
+          default: 2000,
+          description: 'CONNECTs let in per second, sustained: a restart is a reconnect storm; the others wait in the admission queue',
+        }),
+        connectBurst: Type.Integer({ minimum: 1, default: 200, description: 'CONNECTs let in at once before the rate applies' }),
+        connectQueueMax: Type.Integer({
+          minimum: 0,
+          default: 20_000,
+          description: 'CONNECTs waiting for their turn at most; one more is refused (its socket closed) and the device retries after its backoff',
+        }),
       },
       { ...closed, default: {} },
     ),

@@ -19,7 +19,7 @@ export abstract class Feature {
   protected readonly log: Logger;
   constructor(
     protected readonly ctx: FeatureContext,
-    name: string,
+    readonly name: string,
   ) {
     this.log = ctx.log.child({ module: name });
   }

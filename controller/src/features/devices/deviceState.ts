@@ -106,6 +106,11 @@ export class DeviceState extends Feature {
     await this.flush(this.dirtyMetering);
   }
 
+  /** Registered devices. */
+  get size(): number {
+    return this.devices.size;
+  }
+
   get(key: string): DeviceStatus | undefined {
     return this.devices.get(key);
   }

@@ -139,6 +139,9 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
         store: storeHealth(db).counters(),
         deadlines: deadlines.counters,
         process: processCounters,
+        start: { phasesMs: phases },
+        admission: { ...broker.admission.counters, waiting: broker.admission.waiting },
+        retained: { ...broker.retained.retainedCounters, messages: broker.retained.retainedCount },
       }),
     });
     await http.register(countyRoutes, { registry, state });

@@ -30,6 +30,7 @@ export function startSimulation(config: Config, mqttUrl: string, log: Logger): S
     String(config.demo.telemetryIntervalMs),
     '--press-rate',
     String(config.demo.pressRatePerMinute),
+    ...(config.demo.compounds !== undefined ? ['--compounds', String(config.demo.compounds)] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const simLog = log.child({ module: 'simulator' });
@@ -91,7 +92,8 @@ const DEMO_SCENES: Record<string, string> = {
 export async function lightDemoCounty(controller: ControllerHandle): Promise<number> {
   const startAt = Date.now() + 1000;
   let sent = 0;
-  for (const compound of controller.registry.county.compounds) {
+  // Only the simulated compounds: the others have no device to answer.
+  for (const compound of controller.registry.county.compounds.slice(0, controller.config.demo.compounds)) {
     const byScene = new Map<string, string[]>();
     for (const g of compound.groups) {
       const scene = DEMO_SCENES[g.lantern ?? ''] ?? 'warm-white';

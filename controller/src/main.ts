@@ -3,6 +3,8 @@
  * `caideng` — starts the controller. `--demo` adds a simulated county of every registered device.
  *   node controller/dist/main.js [--config file.json] [--demo] [--http-port N] [--mqtt-port N] [--data-dir DIR]
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CaidengError } from '@caideng/protocol';
 import { loadConfigFile } from './config/load.js';
@@ -10,7 +12,11 @@ import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
 import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
 import { createLogger } from './logger.js';
+import { cityRegistry } from './registry/city.js';
 import { installProcessGuard } from './processGuard.js';
+
+/** Compounds a city demo simulates: the whole city is 44,000 devices, more than one simulator process should carry. */
+const CITY_SIMULATED_COMPOUNDS = 100;
 
 const USAGE = `Usage: caideng [options]     (npm start runs it with --demo)
 
@@ -18,6 +24,9 @@ Starts the controller: MQTT broker, HTTP API and dashboard.
 
   -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults)
   --demo                also run a simulated county of every registered device
+  --city                a generated city instead of the county: 2,000 compounds of 20 lantern groups and
+                        2 kiosks (registry/city.ts), data in var/city unless --data-dir says otherwise;
+                        with --demo the first ${CITY_SIMULATED_COMPOUNDS} compounds are simulated
   --http-port N         HTTP port of the API, dashboard and MQTT over WebSocket (0 = any free port)
   --mqtt-port N         MQTT (TCP) port (0 = any free port)
   --data-dir DIR        directory for the store and the provisioning file (credentials.json)
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
       options: {
         config: { type: 'string', short: 'c' },
         demo: { type: 'boolean', default: false },
+        city: { type: 'boolean', default: false },
         'http-port': { type: 'string' },
         'mqtt-port': { type: 'string' },
         'data-dir': { type: 'string' },
@@ -86,6 +96,15 @@ async function main(): Promise<void> {
   if (values['mqtt-port'] !== undefined) section('mqtt').port = Number(values['mqtt-port']);
   if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
   if (values['log-level'] !== undefined) section('log').level = values['log-level'] as never;
+  if (values.city) {
+    input.dataDir ??= 'var/city';
+    const file = join(input.dataDir, 'city-registry.json');
+    mkdirSync(input.dataDir, { recursive: true });
+    // Generated the same every time: the devices' credentials stay valid across restarts.
+    writeFileSync(file, JSON.stringify(cityRegistry()) + '\n');
+    input.registryFile = file;
+    section('demo').compounds ??= CITY_SIMULATED_COMPOUNDS;
+  }
   if (values.demo) {
     section('demo').simulate = true;
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;

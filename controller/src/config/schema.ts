@@ -150,6 +150,7 @@ export const ConfigSchema = Type.Object(
         simulate: Type.Boolean({ default: false, description: 'start a simulated county (one virtual device per registered device)' }),
         telemetryIntervalMs: Type.Integer({ minimum: 100, default: 5000 }),
         pressRatePerMinute: Type.Number({ minimum: 0, default: 0.5 }),
+        compounds: Type.Optional(Type.Integer({ minimum: 1, description: 'simulate only the first N compounds of the registry (a city is more than one simulator carries)' })),
       },
       { ...closed, default: {} },
     ),

@@ -6,14 +6,18 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node simulators
 Drives N simulated lantern groups against the caideng controller and, in the same run, against a bare
 aedes broker (the baseline); prints a table on stderr and the JSON report on stdout.
 
-  --devices N              simulated lantern groups, 16 per compound (default 2000)
+  --devices N              simulated lantern groups, 20 per compound of a generated city (default 2000)
   --rounds N               passes over both systems, in alternating order (default 3)
   --ingest-rounds N        counted maximum-ingest rounds per pass, after one warm-up (default 1)
   --ingest-messages N      telemetry messages per ingest round (default 60000)
-  --telemetry-rate R       steady telemetry, messages per second (default 5000)
+  --telemetry-rate R       steady telemetry, messages per second (default 5000, or one per device per 5 s
+                           when that is more: 8000 at 40,000 devices)
   --steady-s S             length of the steady phase of each pass, seconds (default 10)
   --commands N             one-group commands, in total over all passes (default 300)
   --compound-commands N    compound-wide commands, in total over all passes (default 300)
+  --fleet-processes N      processes the simulated fleet is split over (default 2; at least one per 10,000)
+  --baseline-retained S    the bare aedes baseline's retained store: indexed (the controller's, default) or
+                           stock (aedes-persistence's: quadratic connect, minutes at 10,000 devices)
   --out FILE               also write the JSON report here (default bench-results/bench.json)
   --profile-dir DIR        write a CPU profile of each measured process to DIR
   --profile-phase PHASE    ingest or steady (default steady)
@@ -28,6 +32,8 @@ export interface BenchOptions {
   ingestRounds: number;
   ingestMessages: number;
   telemetryRate: number;
+  fleetProcesses: number;
+  baselineRetained: 'indexed' | 'stock';
   steadyS: number;
   commands: number;
   compoundCommands: number;
@@ -66,7 +72,9 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         rounds: { type: 'string', default: '3' },
         'ingest-rounds': { type: 'string', default: '1' },
         'ingest-messages': { type: 'string', default: '60000' },
-        'telemetry-rate': { type: 'string', default: '5000' },
+        'telemetry-rate': { type: 'string' },
+        'fleet-processes': { type: 'string', default: '2' },
+        'baseline-retained': { type: 'string', default: 'indexed' },
         'steady-s': { type: 'string', default: '10' },
         commands: { type: 'string', default: '300' },
         'compound-commands': { type: 'string', default: '300' },
@@ -84,14 +92,19 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   const phase = values['profile-phase'];
   if (phase !== 'ingest' && phase !== 'steady') throw new BenchUsageError(`--profile-phase must be ingest or steady, got '${phase}'`);
   if (values.out.trim() === '') throw new BenchUsageError('--out must name a file');
+  const retained = values['baseline-retained'];
+  if (retained !== 'indexed' && retained !== 'stock') throw new BenchUsageError(`--baseline-retained must be indexed or stock, got '${retained}'`);
+  const devices = integer('devices', values.devices, 1);
   return {
     help: false,
     options: {
-      devices: integer('devices', values.devices, 1),
+      devices,
       rounds: integer('rounds', values.rounds, 1),
       ingestRounds: integer('ingest-rounds', values['ingest-rounds'], 1),
       ingestMessages: integer('ingest-messages', values['ingest-messages'], 1),
-      telemetryRate: positive('telemetry-rate', values['telemetry-rate']),
+      telemetryRate: values['telemetry-rate'] === undefined ? Math.max(5000, devices / 5) : positive('telemetry-rate', values['telemetry-rate']),
+      fleetProcesses: integer('fleet-processes', values['fleet-processes'], 1),
+      baselineRetained: retained,
       steadyS: positive('steady-s', values['steady-s']),
       commands: integer('commands', values.commands, 1),
       compoundCommands: integer('compound-commands', values['compound-commands'], 1),

@@ -8,15 +8,19 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, topic, type ClientToServerEvents, type GroupAck, type ServerToClientEvents } from '@caideng/protocol';
 import type { GroupCredential } from '../credentials.js';
+import { DEVICES_PER_PROCESS, ONE_ADDRESS_MAX } from './fleet.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const GROUPS_PER_COMPOUND = 16;
+/** The city's compounds: 20 lantern groups each (controller/src/registry/city.ts). */
+const GROUPS_PER_COMPOUND = 20;
+/** File descriptors a measured process may need: a socket per device, and room for the store and the API. */
+const fdsFor = (devices: number) => devices + 4096;
 /** Extra Node flags for the measured process, e.g. CAIDENG_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof". */
 const NODE_ARGS = (process.env.CAIDENG_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -35,6 +39,11 @@ export interface Viewer {
 
 export interface Target {
   name: 'controller' | 'bare-aedes';
+  /**
+   * Kills the measured process (SIGKILL: no DISCONNECT, no goodbye) and starts it again on the same data and
+   * MQTT port; resolves once it serves, with how long that took and the start phases it reports. Controller only.
+   */
+  restart?(): Promise<{ startMs: number; phasesMs: Record<string, number> | null }>;
   pid: number;
   /** Inspector WebSocket of the measured process, to collect garbage before reading RSS. */
   inspectorUrl: Promise<string>;
@@ -61,16 +70,45 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-function compoundId(i: number): string {
-  return `c${String(i + 1).padStart(4, '0')}`;
+interface CityRegistry {
+  streets: Array<{ communities: Array<{ compounds: Array<{ id: string; groups: Array<{ id: string }> }> }> }>;
 }
 
-function groupLayout(devices: number): Array<{ compound: string; group: string }> {
+/** The controller's city generator (its built module: the simulators do not depend on the controller). */
+async function cityOf(devices: number, registered: boolean): Promise<CityRegistry> {
+  const { cityRegistry } = (await import(pathToFileURL(join(ROOT, 'controller/dist/registry/city.js')).href)) as {
+    cityRegistry: (o: { compounds: number; groupsPerCompound: number; kiosksPerCompound: number }) => CityRegistry;
+  };
+  const city = cityRegistry({ compounds: Math.ceil(devices / GROUPS_PER_COMPOUND), groupsPerCompound: GROUPS_PER_COMPOUND, kiosksPerCompound: 0 });
+  let left = devices;
+  for (const street of city.streets) {
+    for (const community of street.communities) {
+      for (const compound of community.compounds) {
+        compound.groups = registered ? compound.groups.slice(0, Math.max(0, left)) : [];
+        left -= GROUPS_PER_COMPOUND;
+      }
+    }
+  }
+  return city;
+}
+
+async function groupLayout(devices: number): Promise<Array<{ compound: string; group: string }>> {
   const out: Array<{ compound: string; group: string }> = [];
-  for (let i = 0; i < devices; i++) {
-    out.push({ compound: compoundId(Math.floor(i / GROUPS_PER_COMPOUND)), group: `g${String((i % GROUPS_PER_COMPOUND) + 1).padStart(2, '0')}` });
+  for (const street of (await cityOf(devices, true)).streets) {
+    for (const community of street.communities) for (const c of community.compounds) for (const g of c.groups) out.push({ compound: c.id, group: g.id });
   }
   return out;
+}
+
+/** Where the measured broker listens: every address once the fleet needs more than one (fleet.ts). */
+const mqttHost = (devices: number) => (devices > ONE_ADDRESS_MAX ? '0.0.0.0' : '127.0.0.1');
+
+/** `node …args`, under prlimit when the process needs more file descriptors than ours may open. */
+function spawnNode(args: string[], devices: number, stdio: Array<'ignore' | 'pipe'>): ChildProcess {
+  const limit = fdsFor(devices);
+  // prlimit execs node in place: the child's pid is node's. Raising the hard limit needs root (or CAP_SYS_RESOURCE).
+  if (devices > DEVICES_PER_PROCESS) return spawn('prlimit', [`--nofile=${limit}:${limit}`, '--', process.execPath, ...args], { stdio: stdio as never });
+  return spawn(process.execPath, args, { stdio: stdio as never });
 }
 
 function byCompound(groups: GroupCredential[]): Map<string, GroupCredential[]> {
@@ -187,52 +225,19 @@ export interface ControllerOptions {
 export async function startController(devices: number, options: ControllerOptions = {}): Promise<Target> {
   const registered = options.registered ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'caideng-bench-'));
-  const layout = groupLayout(devices);
-  const compounds = [...new Set(layout.map((l) => l.compound))];
-  const registry = {
-    city: { id: 'bench-city', name: '基准市' },
-    county: { id: 'bench-county', name: '基准县' },
-    streets: [
-      {
-        id: 'bench-street',
-        name: '基准街道',
-        communities: [
-          {
-            id: 'bench-community',
-            name: '基准社区',
-            compounds: compounds.map((c) => ({
-              id: c,
-              name: `小区 ${c}`,
-              groups: registered
-                ? layout.filter((l) => l.compound === c).map((l) => ({ id: l.group, name: `灯组 ${l.group}`, fixture: 'dimmer', channels: 1, ratedWatts: 100 }))
-                : [],
-              kiosks: [],
-            })),
-          },
-        ],
-      },
-    ],
-  };
-  writeFileSync(join(dir, 'county.json'), JSON.stringify(registry));
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      dataDir: join(dir, 'data'),
-      registryFile: join(dir, 'county.json'),
-      http: { host: '127.0.0.1', port: 0 },
-      mqtt: { host: '127.0.0.1', port: 0 },
-      log: { level: 'warn' },
-    }),
-  );
-  const child = track(
-    spawn(process.execPath, [INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], { stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  const stop = async () => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const inspector = inspectorUrl(child);
-  inspector.catch(() => undefined); // the start below reports a failed start
+  writeFileSync(join(dir, 'county.json'), JSON.stringify(await cityOf(devices, registered)));
+  const writeConfig = (mqttPort: number) =>
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        dataDir: join(dir, 'data'),
+        registryFile: join(dir, 'county.json'),
+        http: { host: '127.0.0.1', port: 0 },
+        mqtt: { host: mqttHost(devices), port: mqttPort },
+        log: { level: 'warn' },
+      }),
+    );
+  writeConfig(0);
   // CAIDENG_BENCH_TARGET_LOG=file keeps the controller's output (e.g. with --trace-gc in CAIDENG_BENCH_NODE_ARGS).
   const keep = process.env.CAIDENG_BENCH_TARGET_LOG && registered ? createWriteStream(process.env.CAIDENG_BENCH_TARGET_LOG) : null;
   const logCounts = { warn: 0, error: 0 };
@@ -242,22 +247,40 @@ export async function startController(devices: number, options: ControllerOption
     if (level === '40') logCounts.warn++;
     else if (level !== undefined && Number(level) >= 50) logCounts.error++;
   };
-  let urls: { httpUrl: string; mqttUrl: string };
+  /** The running process and its addresses; replaced by restart(). */
+  let current: { child: ChildProcess; httpUrl: string; mqttUrl: string; inspector: Promise<string> };
+  const launch = async () => {
+    const child = track(spawnNode([INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], devices, ['ignore', 'pipe', 'pipe']));
+    const inspector = inspectorUrl(child);
+    inspector.catch(() => undefined); // the start below reports a failed start
+    try {
+      const urls = await waitForLine(
+        child,
+        (text) => {
+          const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
+          const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);
+          return http && mq ? { httpUrl: http[1]!, mqttUrl: mq[1]! } : null;
+        },
+        onLine,
+        180_000,
+      );
+      return { child, inspector, ...urls };
+    } catch (err) {
+      await stopChild(child);
+      throw err;
+    }
+  };
+  const stop = async () => {
+    await stopChild(current.child);
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
-    urls = await waitForLine(
-      child,
-      (text) => {
-        const http = /Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//.exec(text);
-        const mq = /MQTT:\s+(mqtt:\/\/[0-9.:]+)/.exec(text);
-        return http && mq ? { httpUrl: http[1]!, mqttUrl: mq[1]! } : null;
-      },
-      onLine,
-    );
+    current = await launch();
   } catch (err) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const { httpUrl, mqttUrl } = urls;
+  const mqttUrl = current.mqttUrl;
   const provisioning = JSON.parse(readFileSync(join(dir, 'data', 'credentials.json'), 'utf8')) as {
     operator: { token: string };
     devices: Array<GroupCredential | { role: string }>;
@@ -266,7 +289,7 @@ export async function startController(devices: number, options: ControllerOption
   const token = provisioning.operator.token;
   const post = async (path: string, body: object): Promise<{ ms: number; busMs?: number }> => {
     const t0 = performance.now();
-    const res = await fetch(`${httpUrl}${path}`, {
+    const res = await fetch(`${current.httpUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
@@ -278,21 +301,36 @@ export async function startController(devices: number, options: ControllerOption
     }
     return { ms, busMs: Math.max(...record.deliveries.map((d) => d.latencyMs ?? 0)) };
   };
-  const metrics = async (): Promise<unknown> => (await fetch(`${httpUrl}/api/metrics`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const metrics = async (): Promise<unknown> => (await fetch(`${current.httpUrl}/api/metrics`, { headers: { authorization: `Bearer ${token}` } })).json();
   let brightness = 0;
-  return {
+  const target: Target = {
     name: 'controller',
     metrics,
     ingested: async () => numberAt(await metrics(), ['telemetry', 'stored']),
-    pid: child.pid!,
-    inspectorUrl: inspector,
+    get pid() {
+      return current.child.pid!;
+    },
+    get inspectorUrl() {
+      return current.inspector;
+    },
     mqttUrl,
     groups,
     compounds: byCompound(groups),
     command: (g) => post(`/api/compounds/${g.compound}/groups/${g.device}/commands?wait=5000`, { brightness: ++brightness % 256 }),
     compoundCommand: (c) => post(`/api/compounds/${c}/commands?wait=5000`, { brightness: ++brightness % 256 }),
+    restart: async () => {
+      const port = Number(new URL(mqttUrl).port);
+      current.child.kill('SIGKILL');
+      await new Promise<void>((resolve) => (current.child.exitCode !== null || current.child.signalCode !== null ? resolve() : current.child.once('exit', () => resolve())));
+      writeConfig(port);
+      const t0 = performance.now();
+      current = await launch();
+      const startMs = performance.now() - t0;
+      const phasesMs = ((await metrics()) as { start?: { phasesMs?: Record<string, number> } }).start?.phasesMs ?? null;
+      return { startMs, phasesMs };
+    },
     openViewer: async () => {
-      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(httpUrl, {
+      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(current.httpUrl, {
         path: '/socket.io',
         transports: ['websocket'],
         reconnection: false,
@@ -336,10 +374,17 @@ export async function startController(devices: number, options: ControllerOption
     logCounts,
     stop,
   };
+  return target;
 }
 
-export async function startBareAedes(devices: number): Promise<Target> {
-  const child = track(spawn(process.execPath, [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] }));
+/**
+ * The baseline. Its retained store is the controller's indexed one unless `retained: 'stock'`: with the stock
+ * store, connecting 10,000 devices takes minutes and 40,000 about an hour (docs/upstream-aedes-retained-index.md),
+ * which measures that store, not the broker.
+ */
+export async function startBareAedes(devices: number, options: { retained?: 'indexed' | 'stock' } = {}): Promise<Target> {
+  const args = [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url)), '--host', mqttHost(devices), '--retained', options.retained ?? 'indexed'];
+  const child = track(spawnNode(args, devices, ['pipe', 'pipe', 'pipe']));
   const inspector = inspectorUrl(child);
   inspector.catch(() => undefined);
   // After the port, the broker answers each line on its stdin with one `{"consumed":N}` line.
@@ -359,7 +404,7 @@ export async function startBareAedes(devices: number): Promise<Target> {
     throw err;
   });
   const mqttUrl = `mqtt://127.0.0.1:${port}`;
-  const groups: GroupCredential[] = groupLayout(devices).map((l) => ({
+  const groups: GroupCredential[] = (await groupLayout(devices)).map((l) => ({
     username: `${l.compound}/group/${l.group}`,
     password: 'unused',
     role: 'group',

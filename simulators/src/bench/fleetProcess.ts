@@ -1,0 +1,117 @@
+/**
+ * One share of the benchmark's simulated fleet, in its own process (forked by fleet.ts), so the load
+ * generator is not one event loop on one core and no process holds more sockets than its file limit.
+ * It answers requests from its parent over IPC: connect, ingest, steady telemetry, status, stop.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PROTOCOL_VERSION, topic } from '@caideng/protocol';
+import type { GroupCredential } from '../credentials.js';
+import { LanternGroup } from '../lanternGroup.js';
+import type { FleetReply, FleetRequest } from './fleetProtocol.js';
+
+let groups: LanternGroup[] = [];
+let creds: GroupCredential[] = [];
+let steady: { timer: NodeJS.Timeout; sent: number; loop: ReturnType<typeof monitorEventLoopDelay> } | null = null;
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+async function handle(req: FleetRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'init': {
+      creds = req.groups;
+      groups = creds.map(
+        (g) =>
+          new LanternGroup(g, {
+            url: req.url,
+            telemetryIntervalMs: 0,
+            keepaliveS: 120,
+            reconnectPeriodMs: req.reconnectBaseMs,
+            reconnectMaxMs: req.reconnectMaxMs,
+            connectTimeoutMs: 120_000,
+          }),
+      );
+      return { devices: groups.length };
+    }
+    case 'connect': {
+      const samples: number[] = [];
+      const t0 = performance.now();
+      await pool(groups, req.concurrency, async (d) => {
+        const s = performance.now();
+        await d.start();
+        samples.push(performance.now() - s);
+      });
+      return { ms: performance.now() - t0, samples };
+    }
+    case 'ingest': {
+      await Promise.all(
+        groups.map(async (d, i) => {
+          const g = creds[i]!;
+          const t = topic({ compound: g.compound, role: 'group', device: g.device }, 'telemetry');
+          for (let k = 0; k < req.perDevice; k += req.window) {
+            const batch: Array<Promise<void>> = [];
+            for (let j = k; j < Math.min(req.perDevice, k + req.window); j++) {
+              batch.push(d.publishRaw(t, JSON.stringify({ v: PROTOCOL_VERSION, ts: Date.now(), watts: 50 + (j % 50), faults: [], uptimeS: j }), { qos: 1 }));
+            }
+            await Promise.all(batch);
+          }
+        }),
+      );
+      return { sent: req.perDevice * groups.length };
+    }
+    case 'steady': {
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
+      const start = performance.now();
+      let next = 0;
+      const s = { sent: 0, loop, timer: setInterval(() => {
+        const due = Math.floor(((performance.now() - start) / 1000) * req.ratePerS);
+        while (s.sent < due) {
+          groups[next]!.publishTelemetry();
+          next = (next + 1) % groups.length;
+          s.sent++;
+        }
+      }, 10) };
+      steady = s;
+      return {};
+    }
+    case 'steadyStop': {
+      if (!steady) return { sent: 0, loopDelayP99Ms: 0 };
+      clearInterval(steady.timer);
+      steady.loop.disable();
+      const out = { sent: steady.sent, loopDelayP99Ms: Math.max(0, steady.loop.percentile(99) / 1e6 - 1) };
+      steady = null;
+      return out;
+    }
+    case 'status': {
+      let connected = 0;
+      let reconnectAttempts = 0;
+      for (const g of groups) {
+        if (g.connected) connected++;
+        reconnectAttempts += g.deviceCounters.reconnectAttempts;
+      }
+      const cpu = process.cpuUsage();
+      return { connected, reconnectAttempts, cpuS: (cpu.user + cpu.system) / 1e6 };
+    }
+    case 'stop': {
+      if (steady) clearInterval(steady.timer);
+      await pool(groups, 200, (d) => d.stop());
+      return {};
+    }
+  }
+}
+
+process.on('message', (msg: { id: number; req: FleetRequest }) => {
+  handle(msg.req).then(
+    (result) => process.send!({ id: msg.id, ok: true, result } satisfies FleetReply),
+    (err: unknown) => process.send!({ id: msg.id, ok: false, error: (err as Error).message ?? String(err) } satisfies FleetReply),
+  );
+});
+// The parent going away ends the share: no simulated device outlives the benchmark.
+process.on('disconnect', () => process.exit(0));

@@ -16,6 +16,7 @@ import { CompoundParams, StateQuery, answer, validationError } from '../http/sch
 import type { Registry } from './registry.js';
 import { compoundKeys } from './deviceKeys.js';
 import type { DeviceState } from '../features/devices/deviceState.js';
+import { PageQuery, pageOf } from '../http/paging.js';
 
 export interface CountyRoutesOptions {
   registry: Registry;
@@ -41,9 +42,9 @@ export default async function countyRoutes(app: FastifyInstance, { registry, sta
   app.get('/api/county', { schema: { response: { 200: answer(CountyInfo, 'the registry tree') } } }, async () => registry.county);
 
   /** Every compound with its live summary (groups online, faults, watts). */
-  app.get('/api/compounds', { schema: { response: { 200: answer(Type.Array(CompoundListEntry), 'every compound with its live summary') } } }, async () => {
+  app.get<{ Querystring: PageQuery }>('/api/compounds', { schema: { querystring: PageQuery, response: { 200: answer(Type.Array(CompoundListEntry), 'every compound with its live summary (a slice with offset/limit; x-total-count says how many in all)') } } }, async (req, reply) => {
     const summaries = new Map(state.summaries().map((s) => [s.id, s]));
-    return registry.county.compounds.map((c) => {
+    return pageOf(registry.county.compounds, req.query, reply).map((c) => {
       const { groups: _g, kiosks: _k, bridges: _b, ...info } = c;
       const sum = summaries.get(c.id)!;
       return { ...info, ...sum, id: c.id };

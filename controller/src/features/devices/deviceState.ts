@@ -7,9 +7,12 @@ import type { CompoundSummary, DeviceKind, DeviceStatus } from '@caideng/protoco
 import { Feature, type FeatureContext } from '../feature.js';
 import type { Registry } from '../../registry/registry.js';
 import type { BusPublisher } from '../../broker/ports.js';
+import { CompoundSummaries } from './summaries.js';
 
 export class DeviceState extends Feature {
   private readonly devices = new Map<string, DeviceStatus>();
+  /** Kept up to date on every change (not recounted over the city). */
+  private readonly totals = new CompoundSummaries();
   /** Availability or state changed: persisted within a second. */
   private readonly dirty = new Set<string>();
   /** Only metering changed (watts, faults, seen): persisted every 30 s, it is refreshed by the next telemetry anyway. */
@@ -31,6 +34,7 @@ export class DeviceState extends Feature {
       (await this.ctx.db.selectFrom('device_status').selectAll().execute()).map((r) => [r.username, r]),
     );
     for (const c of this.registry.county.compounds) {
+      this.totals.addCompound(c.id);
       const add = (kind: DeviceKind, id: string) => {
         const key = `${c.id}/${kind}/${id}`;
         const row = persisted.get(key);
@@ -41,6 +45,7 @@ export class DeviceState extends Feature {
         if (row?.faults_json) status.faults = JSON.parse(row.faults_json);
         if (row?.seen_at != null) status.seenAt = row.seen_at;
         this.devices.set(key, status);
+        this.totals.addDevice(status);
       };
       for (const g of c.groups) add('group', g.id);
       for (const k of c.kiosks) add('kiosk', k.id);
@@ -121,28 +126,14 @@ export class DeviceState extends Feature {
     return out;
   }
 
+  /** Every compound's live summary, in registry order. */
   summaries(): CompoundSummary[] {
-    const byCompound = new Map<string, CompoundSummary>();
-    for (const c of this.registry.county.compounds) {
-      byCompound.set(c.id, { id: c.id, groups: 0, groupsOnline: 0, kiosks: 0, kiosksOnline: 0, faults: 0, watts: 0 });
-    }
-    for (const s of this.devices.values()) {
-      const sum = byCompound.get(s.compound);
-      if (!sum) continue;
-      if (s.kind === 'group') {
-        sum.groups++;
-        if (s.online) {
-          sum.groupsOnline++;
-          sum.watts += s.watts ?? 0;
-        }
-        if (s.faults && s.faults.length > 0) sum.faults++;
-      } else if (s.kind === 'kiosk') {
-        sum.kiosks++;
-        if (s.online) sum.kiosksOnline++;
-      }
-    }
-    for (const sum of byCompound.values()) sum.watts = Math.round(sum.watts * 10) / 10;
-    return [...byCompound.values()];
+    return this.totals.list();
+  }
+
+  /** One compound's live summary. */
+  summary(compound: string): CompoundSummary | undefined {
+    return this.totals.get(compound);
   }
 
   private update(key: string, mutate: (s: DeviceStatus) => void): void {
@@ -156,6 +147,7 @@ export class DeviceState extends Feature {
   /** After a device's status changed: marked for the store, announced on the bus. */
   private changed(key: string, status: DeviceStatus, wasOnline: boolean, meteringOnly: boolean): void {
     (meteringOnly ? this.dirtyMetering : this.dirty).add(key);
+    this.totals.update(status);
     const { bus } = this.ctx;
     bus.emit('state.changed', { status, meteringOnly });
     if (status.online !== wasOnline) {

@@ -18,6 +18,8 @@ aedes broker (the baseline); prints a table on stderr and the JSON report on std
   --fleet-processes N      processes the simulated fleet is split over (default 2; at least one per 10,000)
   --baseline-retained S    the bare aedes baseline's retained store: indexed (the controller's, default) or
                            stock (aedes-persistence's: quadratic connect, minutes at 10,000 devices)
+  --via-bridges            each compound's groups behind its bridge (gateway): one connection per compound,
+                           the city topology; needed where a fleet exceeds the open-files limit
   --out FILE               also write the JSON report here (default bench-results/bench.json)
   --profile-dir DIR        write a CPU profile of each measured process to DIR
   --profile-phase PHASE    ingest or steady (default steady)
@@ -34,6 +36,7 @@ export interface BenchOptions {
   telemetryRate: number;
   fleetProcesses: number;
   baselineRetained: 'indexed' | 'stock';
+  viaBridges: boolean;
   steadyS: number;
   commands: number;
   compoundCommands: number;
@@ -75,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         'telemetry-rate': { type: 'string' },
         'fleet-processes': { type: 'string', default: '2' },
         'baseline-retained': { type: 'string', default: 'indexed' },
+        'via-bridges': { type: 'boolean', default: false },
         'steady-s': { type: 'string', default: '10' },
         commands: { type: 'string', default: '300' },
         'compound-commands': { type: 'string', default: '300' },
@@ -105,6 +109,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       telemetryRate: values['telemetry-rate'] === undefined ? Math.max(5000, devices / 5) : positive('telemetry-rate', values['telemetry-rate']),
       fleetProcesses: integer('fleet-processes', values['fleet-processes'], 1),
       baselineRetained: retained,
+      viaBridges: values['via-bridges'] ?? false,
       steadyS: positive('steady-s', values['steady-s']),
       commands: integer('commands', values.commands, 1),
       compoundCommands: integer('compound-commands', values['compound-commands'], 1),

@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GroupCredential } from '../credentials.js';
-import type { FleetReply, FleetRequest } from './fleetProtocol.js';
+import type { BridgeShare, FleetReply, FleetRequest } from './fleetProtocol.js';
 
 /** Devices per process at most: the file limit (often 20,000) must hold them with room to spare. */
 export const DEVICES_PER_PROCESS = 10_000;
@@ -28,6 +28,7 @@ class Share {
       if (m.ok) w.resolve(m.result);
       else w.reject(new Error(`fleet process: ${m.error}`));
     });
+    this.child.on('error', () => undefined); // a send after the process died: its call is rejected at exit
     this.child.once('exit', (code) => {
       for (const w of this.waiting.values()) w.reject(new Error(`fleet process exited (${code})`));
       this.waiting.clear();
@@ -37,6 +38,7 @@ class Share {
   call<T>(req: FleetRequest): Promise<T> {
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
+      if (!this.child.connected) return reject(new Error('fleet process gone'));
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.child.send({ id, req });
     });
@@ -57,16 +59,30 @@ export class Fleet {
   ) {}
 
   /** Forks the processes and creates their devices (not connected yet). */
-  static async start(groups: GroupCredential[], mqttUrl: string, options: { processes?: number; reconnectBaseMs?: number; reconnectMaxMs?: number } = {}): Promise<Fleet> {
-    const n = Math.max(options.processes ?? 2, Math.ceil(groups.length / DEVICES_PER_PROCESS));
+  /** `bridges`: the groups are carried by their compounds' bridges, one connection per compound. */
+  static async start(
+    groups: GroupCredential[],
+    mqttUrl: string,
+    options: { processes?: number; reconnectBaseMs?: number; reconnectMaxMs?: number; bridges?: BridgeShare[] } = {},
+  ): Promise<Fleet> {
+    const connections = options.bridges ? options.bridges.length : groups.length;
+    const n = Math.max(options.processes ?? 2, Math.ceil(connections / DEVICES_PER_PROCESS));
     const shares = Array.from({ length: n }, () => new Share());
     const url = new URL(mqttUrl);
     await Promise.all(
       shares.map((s, k) => {
         const part = groups.filter((_, i) => i % n === k);
+        const bridges = options.bridges?.filter((_, i) => i % n === k);
         const u = new URL(url);
-        if (groups.length > ONE_ADDRESS_MAX) u.hostname = `127.0.0.${k + 1}`;
-        return s.call({ op: 'init', url: u.toString(), groups: part, reconnectBaseMs: options.reconnectBaseMs ?? 0, reconnectMaxMs: options.reconnectMaxMs ?? 30_000 });
+        if (connections > ONE_ADDRESS_MAX) u.hostname = `127.0.0.${k + 1}`;
+        return s.call({
+          op: 'init',
+          url: u.toString(),
+          groups: bridges ? [] : part,
+          ...(bridges ? { bridges } : {}),
+          reconnectBaseMs: options.reconnectBaseMs ?? 0,
+          reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
+        });
       }),
     );
     return new Fleet(shares, groups.length);

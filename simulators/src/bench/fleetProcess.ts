@@ -7,10 +7,14 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, topic } from '@caideng/protocol';
 import type { GroupCredential } from '../credentials.js';
 import { LanternGroup } from '../lanternGroup.js';
+import { BridgedCompound } from './bridgedCompound.js';
 import type { FleetReply, FleetRequest } from './fleetProtocol.js';
 
 let groups: LanternGroup[] = [];
 let creds: GroupCredential[] = [];
+/** The `--via-bridges` topology: one connection per compound; `slots` numbers its groups for the steady pacer. */
+let bridges: BridgedCompound[] = [];
+let slots: Array<[BridgedCompound, number]> = [];
 let steady: { timer: NodeJS.Timeout; sent: number; loop: ReturnType<typeof monitorEventLoopDelay> } | null = null;
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -25,6 +29,12 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 async function handle(req: FleetRequest): Promise<unknown> {
   switch (req.op) {
     case 'init': {
+      if (req.bridges) {
+        const backoff = { baseMs: req.reconnectBaseMs, maxMs: req.reconnectMaxMs };
+        bridges = req.bridges.map((b) => new BridgedCompound(b.bridge, b.groups, req.url, backoff));
+        slots = bridges.flatMap((b) => b.groups.map((_, i) => [b, i] as [BridgedCompound, number]));
+        return { devices: slots.length };
+      }
       creds = req.groups;
       groups = creds.map(
         (g) =>
@@ -42,6 +52,14 @@ async function handle(req: FleetRequest): Promise<unknown> {
     case 'connect': {
       const samples: number[] = [];
       const t0 = performance.now();
+      if (bridges.length > 0) {
+        await pool(bridges, req.concurrency, async (b) => {
+          const s = performance.now();
+          await b.start();
+          samples.push(performance.now() - s);
+        });
+        return { ms: performance.now() - t0, samples };
+      }
       await pool(groups, req.concurrency, async (d) => {
         const s = performance.now();
         await d.start();
@@ -50,6 +68,18 @@ async function handle(req: FleetRequest): Promise<unknown> {
       return { ms: performance.now() - t0, samples };
     }
     case 'ingest': {
+      if (bridges.length > 0) {
+        await Promise.all(
+          slots.map(async ([b, i]) => {
+            for (let k = 0; k < req.perDevice; k += req.window) {
+              const batch: Array<Promise<void>> = [];
+              for (let j = k; j < Math.min(req.perDevice, k + req.window); j++) batch.push(b.publishAcked(i, j));
+              await Promise.all(batch);
+            }
+          }),
+        );
+        return { sent: req.perDevice * slots.length };
+      }
       await Promise.all(
         groups.map(async (d, i) => {
           const g = creds[i]!;
@@ -73,8 +103,14 @@ async function handle(req: FleetRequest): Promise<unknown> {
       const s = { sent: 0, loop, timer: setInterval(() => {
         const due = Math.floor(((performance.now() - start) / 1000) * req.ratePerS);
         while (s.sent < due) {
-          groups[next]!.publishTelemetry();
-          next = (next + 1) % groups.length;
+          if (slots.length > 0) {
+            const [b, i] = slots[next]!;
+            b.publishTelemetry(i);
+            next = (next + 1) % slots.length;
+          } else {
+            groups[next]!.publishTelemetry();
+            next = (next + 1) % groups.length;
+          }
           s.sent++;
         }
       }, 10) };
@@ -96,12 +132,17 @@ async function handle(req: FleetRequest): Promise<unknown> {
         if (g.connected) connected++;
         reconnectAttempts += g.deviceCounters.reconnectAttempts;
       }
+      for (const b of bridges) {
+        if (b.connected) connected += b.groups.length;
+        reconnectAttempts += b.reconnectAttempts;
+      }
       const cpu = process.cpuUsage();
       return { connected, reconnectAttempts, cpuS: (cpu.user + cpu.system) / 1e6 };
     }
     case 'stop': {
       if (steady) clearInterval(steady.timer);
       await pool(groups, 200, (d) => d.stop());
+      await pool(bridges, 200, (b) => b.stop());
       return {};
     }
   }

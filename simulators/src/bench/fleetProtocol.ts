@@ -1,8 +1,14 @@
 /** Requests between the benchmark and its fleet processes (fleet.ts ↔ fleetProcess.ts), over Node IPC. */
-import type { GroupCredential } from '../credentials.js';
+import type { DeviceCredential, GroupCredential } from '../credentials.js';
+
+/** A compound's bridge and the groups it carries (the `--via-bridges` topology). */
+export interface BridgeShare {
+  bridge: DeviceCredential;
+  groups: GroupCredential[];
+}
 
 export type FleetRequest =
-  | { op: 'init'; url: string; groups: GroupCredential[]; reconnectBaseMs: number; reconnectMaxMs: number }
+  | { op: 'init'; url: string; groups: GroupCredential[]; bridges?: BridgeShare[]; reconnectBaseMs: number; reconnectMaxMs: number }
   | { op: 'connect'; concurrency: number }
   | { op: 'ingest'; perDevice: number; window: number }
   | { op: 'steady'; ratePerS: number }

@@ -13,8 +13,9 @@ import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, topic, type ClientToServerEvents, type GroupAck, type ServerToClientEvents } from '@caideng/protocol';
-import type { GroupCredential } from '../credentials.js';
-import { DEVICES_PER_PROCESS, ONE_ADDRESS_MAX } from './fleet.js';
+import type { DeviceCredential, GroupCredential } from '../credentials.js';
+import { ONE_ADDRESS_MAX } from './fleet.js';
+import type { BridgeShare } from './fleetProtocol.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The city's compounds: 20 lantern groups each (controller/src/registry/city.ts). */
@@ -49,6 +50,8 @@ export interface Target {
   inspectorUrl: Promise<string>;
   mqttUrl: string;
   groups: GroupCredential[];
+  /** The compounds' bridges with their groups, when the registry has bridges (`--via-bridges`). */
+  bridges?: BridgeShare[];
   compounds: Map<string, GroupCredential[]>;
   /**
    * Telemetry messages the system has fully ingested so far: rows stored (controller, `telemetry.stored` of
@@ -59,9 +62,9 @@ export interface Target {
    * One command to one group; resolves with the round trip in ms once the ack is stored (controller) or
    * received, and for the controller the bus part alone (publish → ack received, from its stored delivery).
    */
-  command(group: GroupCredential): Promise<{ ms: number; busMs?: number }>;
+  command(group: GroupCredential): Promise<{ ms: number; busMs?: number; failed?: boolean }>;
   /** One command to every group of a compound; resolves with the time until every group has acked. */
-  compoundCommand(compound: string): Promise<{ ms: number; busMs?: number }>;
+  compoundCommand(compound: string): Promise<{ ms: number; busMs?: number; failed?: boolean }>;
   /** The measured process's own figures, where it reports any (the controller's /api/metrics). */
   metrics(): Promise<unknown>;
   openViewer(): Promise<Viewer>;
@@ -71,11 +74,13 @@ export interface Target {
 }
 
 interface CityRegistry {
-  streets: Array<{ communities: Array<{ compounds: Array<{ id: string; groups: Array<{ id: string }> }> }> }>;
+  streets: Array<{ communities: Array<{ compounds: Array<{ id: string; groups: Array<{ id: string }>; bridges?: Array<{ id: string; name: string }> }> }> }>;
 }
+/** The bridge (gateway) of each compound in the `--via-bridges` topology. */
+const BRIDGE_ID = 'gw';
 
 /** The controller's city generator (its built module: the simulators do not depend on the controller). */
-async function cityOf(devices: number, registered: boolean): Promise<CityRegistry> {
+async function cityOf(devices: number, registered: boolean, bridged = false): Promise<CityRegistry> {
   const { cityRegistry } = (await import(pathToFileURL(join(ROOT, 'controller/dist/registry/city.js')).href)) as {
     cityRegistry: (o: { compounds: number; groupsPerCompound: number; kiosksPerCompound: number }) => CityRegistry;
   };
@@ -85,6 +90,7 @@ async function cityOf(devices: number, registered: boolean): Promise<CityRegistr
     for (const community of street.communities) {
       for (const compound of community.compounds) {
         compound.groups = registered ? compound.groups.slice(0, Math.max(0, left)) : [];
+        if (bridged && registered) compound.bridges = [{ id: BRIDGE_ID, name: '网关' }];
         left -= GROUPS_PER_COMPOUND;
       }
     }
@@ -103,11 +109,17 @@ async function groupLayout(devices: number): Promise<Array<{ compound: string; g
 /** Where the measured broker listens: every address once the fleet needs more than one (fleet.ts). */
 const mqttHost = (devices: number) => (devices > ONE_ADDRESS_MAX ? '0.0.0.0' : '127.0.0.1');
 
-/** `node …args`, under prlimit when the process needs more file descriptors than ours may open. */
-function spawnNode(args: string[], devices: number, stdio: Array<'ignore' | 'pipe'>): ChildProcess {
-  const limit = fdsFor(devices);
-  // prlimit execs node in place: the child's pid is node's. Raising the hard limit needs root (or CAP_SYS_RESOURCE).
-  if (devices > DEVICES_PER_PROCESS) return spawn('prlimit', [`--nofile=${limit}:${limit}`, '--', process.execPath, ...args], { stdio: stdio as never });
+/** The open-files limit of this process (and so of the measured ones): one socket per connection. */
+export function openFilesLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = Number(line?.split(/\s{2,}/)[1]);
+  return Number.isFinite(soft) ? soft : Infinity;
+}
+
+/** Connections one measured process can hold: its file limit less room for the store, the API and the viewer. */
+export const maxConnections = () => openFilesLimit() - fdsFor(0);
+
+function spawnNode(args: string[], stdio: Array<'ignore' | 'pipe'>): ChildProcess {
   return spawn(process.execPath, args, { stdio: stdio as never });
 }
 
@@ -215,6 +227,8 @@ function numberAt(doc: unknown, path: string[]): number | null {
 }
 
 export interface ControllerOptions {
+  /** Each compound has a bridge that carries its groups (one connection per compound). */
+  bridged?: boolean;
   /**
    * false: the same county tree (streets, communities, compounds) with no lantern groups or kiosks, so its
    * memory is the controller's own, without any device's registry entry, credential or state.
@@ -225,7 +239,9 @@ export interface ControllerOptions {
 export async function startController(devices: number, options: ControllerOptions = {}): Promise<Target> {
   const registered = options.registered ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'caideng-bench-'));
-  writeFileSync(join(dir, 'county.json'), JSON.stringify(await cityOf(devices, registered)));
+  const bridged = options.bridged ?? false;
+  writeFileSync(join(dir, 'county.json'), JSON.stringify(await cityOf(devices, registered, bridged)));
+  const connections = bridged ? Math.ceil(devices / GROUPS_PER_COMPOUND) : devices;
   const writeConfig = (mqttPort: number) =>
     writeFileSync(
       join(dir, 'config.json'),
@@ -234,7 +250,7 @@ export async function startController(devices: number, options: ControllerOption
         registryFile: join(dir, 'county.json'),
         // The benchmark is the operator: its hundreds of commands a minute are the load, not abuse.
         http: { host: '127.0.0.1', port: 0, rateLimitMax: 1_000_000, rateLimitMutatingMax: 1_000_000 },
-        mqtt: { host: mqttHost(devices), port: mqttPort },
+        mqtt: { host: mqttHost(connections), port: mqttPort },
         log: { level: 'warn' },
       }),
     );
@@ -251,7 +267,7 @@ export async function startController(devices: number, options: ControllerOption
   /** The running process and its addresses; replaced by restart(). */
   let current: { child: ChildProcess; httpUrl: string; mqttUrl: string; inspector: Promise<string> };
   const launch = async () => {
-    const child = track(spawnNode([INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], devices, ['ignore', 'pipe', 'pipe']));
+    const child = track(spawnNode([INSPECT, ...NODE_ARGS, join(ROOT, 'controller/dist/main.js'), '--config', join(dir, 'config.json')], ['ignore', 'pipe', 'pipe']));
     const inspector = inspectorUrl(child);
     inspector.catch(() => undefined); // the start below reports a failed start
     try {
@@ -287,8 +303,14 @@ export async function startController(devices: number, options: ControllerOption
     devices: Array<GroupCredential | { role: string }>;
   };
   const groups = provisioning.devices.filter((d): d is GroupCredential => d.role === 'group');
+  const compounds = byCompound(groups);
+  const bridges: BridgeShare[] | undefined = bridged
+    ? provisioning.devices
+        .filter((d): d is DeviceCredential => d.role === 'bridge')
+        .map((bridge) => ({ bridge, groups: compounds.get(bridge.compound) ?? [] }))
+    : undefined;
   const token = provisioning.operator.token;
-  const post = async (path: string, body: object): Promise<{ ms: number; busMs?: number }> => {
+  const post = async (path: string, body: object): Promise<{ ms: number; busMs?: number; failed?: boolean }> => {
     const t0 = performance.now();
     const res = await fetch(`${current.httpUrl}${path}`, {
       method: 'POST',
@@ -297,10 +319,10 @@ export async function startController(devices: number, options: ControllerOption
     });
     const record = (await res.json()) as { deliveries?: Array<{ status: string; latencyMs: number | null }> };
     const ms = performance.now() - t0;
-    if (res.status !== 200 || !record.deliveries?.every((d) => d.status === 'ok')) {
-      throw new Error(`command failed: ${res.status} ${JSON.stringify(record).slice(0, 300)}`);
-    }
-    return { ms, busMs: Math.max(...record.deliveries.map((d) => d.latencyMs ?? 0)) };
+    if (res.status !== 200 || !record.deliveries) throw new Error(`command failed: ${res.status} ${JSON.stringify(record).slice(0, 300)}`);
+    // A delivery not acked in time (a starved machine) is counted and reported, not the end of the run.
+    const failed = !record.deliveries.every((d) => d.status === 'ok');
+    return { ms, busMs: Math.max(...record.deliveries.map((d) => d.latencyMs ?? 0)), ...(failed ? { failed } : {}) };
   };
   const metrics = async (): Promise<unknown> => (await fetch(`${current.httpUrl}/api/metrics`, { headers: { authorization: `Bearer ${token}` } })).json();
   let brightness = 0;
@@ -316,7 +338,8 @@ export async function startController(devices: number, options: ControllerOption
     },
     mqttUrl,
     groups,
-    compounds: byCompound(groups),
+    ...(bridges ? { bridges } : {}),
+    compounds,
     command: (g) => post(`/api/compounds/${g.compound}/groups/${g.device}/commands?wait=5000`, { brightness: ++brightness % 256 }),
     compoundCommand: (c) => post(`/api/compounds/${c}/commands?wait=5000`, { brightness: ++brightness % 256 }),
     restart: async () => {
@@ -383,9 +406,10 @@ export async function startController(devices: number, options: ControllerOption
  * store, connecting 10,000 devices takes minutes and 40,000 about an hour (docs/upstream-aedes-retained-index.md),
  * which measures that store, not the broker.
  */
-export async function startBareAedes(devices: number, options: { retained?: 'indexed' | 'stock' } = {}): Promise<Target> {
-  const args = [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url)), '--host', mqttHost(devices), '--retained', options.retained ?? 'indexed'];
-  const child = track(spawnNode(args, devices, ['pipe', 'pipe', 'pipe']));
+export async function startBareAedes(devices: number, options: { retained?: 'indexed' | 'stock'; bridged?: boolean } = {}): Promise<Target> {
+  const connections = options.bridged ? Math.ceil(devices / GROUPS_PER_COMPOUND) : devices;
+  const args = [INSPECT, ...NODE_ARGS, fileURLToPath(new URL('./bareBroker.js', import.meta.url)), '--host', mqttHost(connections), '--retained', options.retained ?? 'indexed'];
+  const child = track(spawnNode(args, ['pipe', 'pipe', 'pipe']));
   const inspector = inspectorUrl(child);
   inspector.catch(() => undefined);
   // After the port, the broker answers each line on its stdin with one `{"consumed":N}` line.
@@ -445,6 +469,13 @@ export async function startBareAedes(devices: number, options: { retained?: 'ind
     return Promise.all(acked).then(() => ({ ms: performance.now() - t0 }));
   };
   const compounds = byCompound(groups);
+  // No authentication here: a bridge's credential is its client id.
+  const bridges: BridgeShare[] | undefined = options.bridged
+    ? [...compounds].map(([compound, list]) => ({
+        bridge: { username: `${compound}/bridge/${BRIDGE_ID}`, password: 'unused', role: 'bridge', compound, device: BRIDGE_ID },
+        groups: list,
+      }))
+    : undefined;
   return {
     name: 'bare-aedes',
     metrics: async () => null,
@@ -458,6 +489,7 @@ export async function startBareAedes(devices: number, options: { retained?: 'ind
     inspectorUrl: inspector,
     mqttUrl,
     groups,
+    ...(bridges ? { bridges } : {}),
     compounds,
     command: (g) => send([g]),
     compoundCommand: (c) => send(compounds.get(c) ?? []),

@@ -99,6 +99,8 @@ describe('a tiny bench run', () => {
         command: { roundTripMs: { n: number }; warmUp: { ms: { n: number } }; slow: { n: number } };
         compoundCommand: { allAckedMs: { n: number } };
         memory: { baseFrom: string; perThousandDevicesMB: number[] };
+        restart: { back: number[]; allBackMs: number[] } | null;
+        generator: { fleetProcesses: number; passCores: number[] };
       }>;
       targets: Record<string, { met: boolean; target: string }>;
     };
@@ -127,6 +129,20 @@ describe('a tiny bench run', () => {
       expect(result.memory.perThousandDevicesMB).toHaveLength(2);
     }
     expect(controller!.memory.baseFrom).toBe('controller with no devices registered');
-    expect(Object.keys(report.targets).sort()).toEqual(['commandP99Ms', 'dashboardP99Ms', 'ingest', 'rssPerThousandMB']);
+    // Each controller pass kills and restarts it: every device came back. The generator reports its own CPU.
+    expect(controller!.restart!.back).toEqual([3, 3]);
+    expect(aedes!.restart).toBeNull();
+    expect(controller!.generator.fleetProcesses).toBe(2);
+    expect(controller!.generator.passCores.every((c) => c > 0)).toBe(true);
+    expect(r.stderr).toMatch(/killed and restarted: serving \/ all devices back.*none lost: met/);
+    expect(Object.keys(report.targets).sort()).toEqual([
+      'commandP99Ms',
+      'connectAllMs',
+      'dashboardP99Ms',
+      'ingest',
+      'reconnectAllMs',
+      'rssConnectedMB',
+      'rssPerThousandMB',
+    ]);
   }, 150_000);
 });

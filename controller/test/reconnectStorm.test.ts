@@ -41,10 +41,10 @@ describe('reconnect storm', () => {
     await ctl?.dispose();
   });
 
-  it(`brings all ${DEVICES} devices back after a restart, with backoff, none lost`, { timeout: 90_000 }, async () => {
-    // A rate well under what the storm asks for, so the admission queue is exercised.
-    const admission = { connectRatePerS: 600, connectBurst: 100, connectQueueMax: 20_000 };
-    ctl = await startTestController({ registryFile, mqtt: admission }, join(dir, 'data'));
+  it(`brings all ${DEVICES} devices back after a restart, with backoff, none lost`, { timeout: 120_000 }, async () => {
+    // After the restart, a rate well under what the storm asks for, so the admission queue is exercised.
+    const admission = { connectRatePerS: 150, connectBurst: 20, connectQueueMax: 20_000 };
+    ctl = await startTestController({ registryFile }, join(dir, 'data'));
     const port = ctl.broker.tcpPort;
     county = await startCounty({
       credentials: provisioningPath(ctl.dataDir),
@@ -74,7 +74,7 @@ describe('reconnect storm', () => {
     ctl = second;
     await until(
       () => fleet.counters().connected === DEVICES && onlineCount(second) === DEVICES,
-      45_000,
+      60_000,
       () => `${fleet.counters().connected} connected, ${onlineCount(second)} online`,
     );
     const backMs = Date.now() - restartedAt;

@@ -109,6 +109,19 @@ declare module 'fastify' {
   }
 }
 
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+const declared = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** Every /api route of `app` with its access declaration (for the access matrix test and the docs). */
+export function declaredAccess(app: FastifyInstance): readonly DeclaredRoute[] {
+  return declared.get(app) ?? [];
+}
+
 export interface InstallAuthOptions {
   gate: AuthGate;
   audit: AuditLog;
@@ -153,6 +166,9 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     if (!access) {
       throw new Error(`${[route.method].flat().join(',')} ${route.url} declares no access (config.access, see controller/src/auth/access.ts)`);
     }
+    let list = declared.get(app);
+    if (!list) declared.set(app, (list = []));
+    for (const method of [route.method].flat()) if (method !== 'HEAD') list.push({ method, url: route.url, access });
     // The OpenAPI document says what the declaration enforces.
     const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string };
     schema.security = 'public' in access ? [] : [{ session: [] }, { bearer: [] }];

@@ -12,10 +12,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyCookie, { Signer, fastifyCookie as cookieTools } from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import fastifyCsrf from '@fastify/csrf-protection';
+import csrf from '@fastify/csrf';
 import { CaidengError } from '@caideng/protocol';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -125,6 +126,11 @@ export function declaredAccess(app: FastifyInstance): readonly DeclaredRoute[] {
 export interface InstallAuthOptions {
   gate: AuthGate;
   audit: AuditLog;
+  /**
+   * Behind a TLS-terminating proxy (`http.trustProxy`) the cookie is Secure whenever the request came over
+   * https; served directly (plain HTTP) it cannot be, or browsers would drop it.
+   */
+  secureCookies?: 'auto' | false;
 }
 
 /** The compound a request is about, as its route declares. */
@@ -140,7 +146,7 @@ function routeAccess(req: FastifyRequest): RouteAccess | undefined {
 }
 
 /** Installs cookies, sessions, CSRF, the access check and the audit hook. Register before the routes. */
-export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: InstallAuthOptions) => {
+export const installAuth = fp(async (app: FastifyInstance, { gate, audit, secureCookies = false }: InstallAuthOptions) => {
   const cfg = gate.config;
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
@@ -150,7 +156,7 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     saveUninitialized: false,
     // Idle expiry is the store's (last use is recorded there); the cookie lives as long as a session can.
     rolling: false,
-    cookie: { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: cfg.sessionMaxHours * 3_600_000 },
+    cookie: { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', maxAge: cfg.sessionMaxHours * 3_600_000 },
   });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
@@ -177,12 +183,16 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), check];
   });
 
-  const checkCsrf = (req: FastifyRequest, reply: FastifyReply) =>
-    new Promise<void>((resolve, reject) => {
-      app.csrfProtection(req, reply, (err?: unknown) => (err ? reject(new CaidengError('CAIDENG_ERR_CSRF')) : resolve()));
-    });
+  // The plugin's own csrfProtection answers by itself; the check here throws our error instead, with the
+  // same tokens (the secret the plugin keeps in the session, verified by @fastify/csrf).
+  const tokens = new csrf.Tokens({ userInfo: false });
+  const checkCsrf = (req: FastifyRequest) => {
+    const secret = (req.session as unknown as { _csrf?: string })._csrf;
+    const token = req.headers['x-csrf-token'];
+    if (!secret || typeof token !== 'string' || !tokens.verify(secret, token)) throw new CaidengError('CAIDENG_ERR_CSRF');
+  };
 
-  async function check(this: FastifyInstance, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function check(this: FastifyInstance, req: FastifyRequest): Promise<void> {
     const access = routeAccess(req);
     if (!access) return;
     let principal = await gate.fromBearer(req.headers.authorization);
@@ -198,7 +208,7 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     }
     if ('public' in access) return;
     if (!principal || !req.reach) throw new CaidengError('CAIDENG_ERR_UNAUTHORIZED');
-    if (principal.via === 'session' && MUTATING.has(req.method)) await checkCsrf(req, reply);
+    if (principal.via === 'session' && MUTATING.has(req.method)) checkCsrf(req);
     const compound = compoundOf(req, access);
     if (!authorize(req.reach, access.action, compound)) {
       throw new CaidengError('CAIDENG_ERR_FORBIDDEN', [`${access.action}${compound ? ` on compound '${compound}'` : ''} as ${principal.role}`]);

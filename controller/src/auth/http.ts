@@ -101,6 +101,18 @@ export class AuthGate {
     const principal = await this.accounts.principalOf(session.user, 'session');
     return principal ? { reach: this.reach(principal), session: key } : null;
   }
+
+  async stillValid(who: Authenticated): Promise<boolean> {
+    const { principal } = who.reach;
+    if (principal.via === 'admin-token') return true;
+    if (who.session && !(await this.sessions.read(who.session))) return false;
+    return (await this.accounts.principalOf(principal.username, principal.via)) !== null;
+  }
+}
+
+export interface AuthGateRecheck {
+  /** Whether a live connection's session (or its user, for tokens) still stands. */
+  stillValid(who: Authenticated): Promise<boolean>;
 }
 
 declare module 'fastify' {

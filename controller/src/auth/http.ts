@@ -21,7 +21,6 @@ import { CaidengError } from '@caideng/protocol';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
-import type { OperatorAuthenticator } from '../http/auth.js';
 import { authorize, reachOf, type Principal, type Reach, type RouteAccess } from './access.js';
 import type { Accounts } from './accounts.js';
 import type { AuditLog } from './audit.js';
@@ -31,6 +30,11 @@ export const SESSION_COOKIE = 'caideng_session';
 /** Routes under these prefixes are the API's own documentation pages (registered by @fastify/swagger-ui). */
 const PUBLIC_PREFIXES = ['/api/docs'];
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Checks the operator's bearer token (credentials/credentials.ts keeps its hash). */
+export interface OperatorAuthenticator {
+  verifyOperator(token: string | undefined): boolean;
+}
 
 /** The operator token acts as an admin named `operator` (kept for scripts written before accounts). */
 const OPERATOR: Principal = { username: 'operator', role: 'admin', scopes: [], via: 'admin-token' };

@@ -44,6 +44,8 @@ const PWM: Record<number, { ocr: number; tccra: number; com: number }> = {
   11: { ocr: timer2Config.OCRA, tccra: timer2Config.TCCRA, com: 0x80 },
 };
 export const UNO_DIGITAL_PINS = 20; // D0–D13, A0–A5 as D14–D19
+/** Simulated time a board may stay silent before it is paced anyway: StandardFirmata speaks after ~1.9 s. */
+const BOOT_LIMIT_MS = 3000;
 
 export interface EmulatedUnoOptions {
   /** Run the CPU as fast as it goes instead of at 16 MHz of wall time. Default false (paced after boot). */
@@ -69,6 +71,8 @@ export class EmulatedUno {
   #timeout: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   #spoken = false;
+  /** Paced to the wall clock: once the firmware spoke, or after BOOT_LIMIT_MS of silence (a board without Firmata). */
+  #paced = false;
   #paceCycles = 0;
   #paceWall = 0;
   #tx: number[] = [];
@@ -85,6 +89,24 @@ export class EmulatedUno {
 
   static fromFile(path: string, options?: EmulatedUnoOptions): EmulatedUno {
     return new EmulatedUno(readFileSync(path, 'utf8'), options);
+  }
+
+  #plugged = true;
+
+  /** Whether the USB cable is in: while it is out, connect() fails. */
+  get plugged(): boolean {
+    return this.#plugged;
+  }
+
+  /** Pulls the cable: the open link reports a disconnect and the board loses power. */
+  unplug(): void {
+    this.#plugged = false;
+    this.disconnect();
+  }
+
+  /** Plugs the cable back in; the next connect() boots the board again. */
+  plug(): void {
+    this.#plugged = true;
   }
 
   /** Whether a link is open (the board is "plugged in"). */
@@ -107,6 +129,7 @@ export class EmulatedUno {
    * on the next tick, after the caller has attached its listeners. An open link is closed first.
    */
   connect(): FirmataTransport {
+    if (!this.#plugged) throw new Error('no such device: the emulated board is unplugged');
     this.disconnect();
     const link = new EmulatedLink(this);
     this.#link = link;
@@ -187,6 +210,7 @@ export class EmulatedUno {
       port.setPin(bit, high);
     }
     this.#spoken = false;
+    this.#paced = false;
     this.#tx = [];
     this.#rx.length = 0;
     this.#rxHead = 0;
@@ -227,7 +251,11 @@ export class EmulatedUno {
     if (!chip || !link) return;
     const { cpu } = chip;
     let budget = this.#sliceCycles;
-    const paced = this.#spoken && !this.#unpaced;
+    if (!this.#paced && (this.#spoken || this.simulatedMs > BOOT_LIMIT_MS)) {
+      this.#paced = true;
+      this.#anchor(cpu);
+    }
+    const paced = this.#paced && !this.#unpaced;
     if (paced) {
       const due = this.#paceCycles + ((performance.now() - this.#paceWall) * UNO_CLOCK_HZ) / 1000 - cpu.cycles;
       if (due < this.#sliceCycles / 4) {
@@ -247,10 +275,7 @@ export class EmulatedUno {
     if (this.#tx.length > 0) {
       const out = Buffer.from(this.#tx);
       this.#tx = [];
-      if (!this.#spoken) {
-        this.#spoken = true;
-        this.#anchor(cpu);
-      }
+      this.#spoken = true;
       link.emit('data', out);
     }
     if (this.#chip === chip && this.#link === link) this.#schedule(0);

@@ -1,0 +1,361 @@
+/**
+ * The compound gateway (网关): one MQTT session as `{compound}/bridge/{id}`, acting on the bus for the lantern
+ * groups and kiosks wired to its boards. For each group it takes commands on the group's `set`, checks them
+ * (malformed ones are answered with an error ack and never reach a board), acks, publishes the retained state
+ * and telemetry, and renders the scene locally at `fps`, writing changed levels to the pins. Kiosk buttons
+ * become presses queued on disk and sent until the controller's receipt arrives.
+ *
+ * Offline: the frame loop does not depend on the broker, so the last command keeps playing; presses wait in the
+ * queue. Time: scenes start on the controller's clock (offset measured with `time.sync`).
+ */
+import { join } from 'node:path';
+import { PROTOCOL_VERSION, decodePayload, type Channel, type DeviceAddress, type GroupCommand, type KioskButton, type KioskReceipt } from '@caideng/protocol';
+import { estimateWatts } from '@caideng/scenes';
+import { GroupCommandLogic, SimulatedDevice, groupAck, type DeviceEvents, type Logger } from '@caideng/simulators';
+import { FirmataBoardLink } from './boards/board.js';
+import { serialTransport, tcpTransport, type FirmataTransport } from './boards/transport.js';
+import type { BridgeConfig, KioskConfig } from './config/schema.js';
+import { GroupPlayer, checkCommand } from './player.js';
+import { PressQueue, type QueuedPress } from './queue.js';
+
+export interface BridgeOptions {
+  /** Transports for boards whose port is `emulated` (and overrides for others), by board id. */
+  transports?: Record<string, () => FirmataTransport>;
+  /** Clock, epoch ms. Default Date.now. */
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface BridgeEvents extends DeviceEvents {
+  /** A command for a group was answered with `status` (error included: `reason` says why). */
+  command: [group: string, status: 'ok' | 'duplicate' | 'expired' | 'error', reason?: string];
+  /** A button was pressed and the press is on disk. */
+  press: [QueuedPress];
+  receipt: [kiosk: string, KioskReceipt];
+  boardReady: [board: string];
+  boardLost: [board: string, reason: string];
+  timeSync: [offsetMs: number];
+}
+
+interface GroupRuntime {
+  address: DeviceAddress;
+  logic: GroupCommandLogic;
+  player: GroupPlayer;
+  boards: Set<string>;
+  energyWh: number;
+  lastSampleAt: number;
+}
+
+interface KioskRuntime {
+  address: DeviceAddress;
+  config: KioskConfig;
+  board: string;
+  ledTimer: NodeJS.Timeout | null;
+}
+
+/** How many queued presses of one kiosk go out per round; the controller allows bursts of 30 per device. */
+const RESEND_BATCH = 20;
+
+export class Bridge extends SimulatedDevice<BridgeEvents> {
+  readonly config: BridgeConfig;
+  readonly boards = new Map<string, FirmataBoardLink>();
+  readonly groups = new Map<string, GroupRuntime>();
+  readonly kiosks = new Map<string, KioskRuntime>();
+  readonly queue: PressQueue;
+  /** Controller clock minus ours, ms (0 until the first time.sync). */
+  offsetMs = 0;
+  readonly #buttonOf = new Map<string, { kiosk: string; button: KioskButton }>();
+  /** When each queued press was last sent, by `kiosk/boot/seq`. */
+  readonly #sentAt = new Map<string, number>();
+  readonly #bootAt: number;
+  #frameTimer: NodeJS.Timeout | null = null;
+  #telemetryTimer: NodeJS.Timeout | null = null;
+  #resendTimer: NodeJS.Timeout | null = null;
+  #syncTimer: NodeJS.Timeout | null = null;
+  #running = false;
+
+  constructor(config: BridgeConfig, options: BridgeOptions = {}) {
+    const { compound, bridge } = config;
+    super(
+      { username: `${compound}/bridge/${bridge}`, password: config.mqtt.password, compound, role: 'bridge', device: bridge },
+      {
+        url: config.mqtt.url,
+        keepaliveS: config.mqtt.keepaliveS,
+        reconnectPeriodMs: config.mqtt.reconnectPeriodMs,
+        // The bridge plays without the broker: start() must not wait for it.
+        connectTimeoutMs: 2 ** 31 - 1,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      },
+    );
+    this.config = config;
+    this.#bootAt = this.now();
+    this.queue = new PressQueue(join(config.dataDir, 'presses.db'));
+    const defaultBoard = config.boards[0]!.id;
+    for (const b of config.boards) {
+      const open = options.transports?.[b.id] ?? defaultTransport(b.port, b.baudRate);
+      const link = new FirmataBoardLink(b, open, this.log);
+      link.on('ready', () => this.emit('boardReady', b.id));
+      link.on('lost', (reason) => this.emit('boardLost', b.id, reason));
+      link.on('press', (pin) => this.#onButton(b.id, pin));
+      this.boards.set(b.id, link);
+    }
+    for (const g of config.groups) {
+      const player = new GroupPlayer(g, defaultBoard);
+      const boards = new Set<string>();
+      for (const ch of player.channels) {
+        this.boards.get(ch.board)!.output(ch.pin, ch.kind);
+        boards.add(ch.board);
+      }
+      const address = { compound, role: 'group', device: g.id } as const;
+      this.groups.set(g.id, { address, logic: new GroupCommandLogic(), player, boards, energyWh: 0, lastSampleAt: this.#bootAt });
+    }
+    for (const k of config.kiosks) {
+      const board = k.board ?? defaultBoard;
+      const link = this.boards.get(board)!;
+      for (const b of k.buttons) {
+        link.button(b.pin, b.pullup);
+        this.#buttonOf.set(`${board}:${b.pin}`, { kiosk: k.id, button: b.button });
+      }
+      if (k.led) link.output(k.led.pin, 'led');
+      this.kiosks.set(k.id, { address: { compound, role: 'kiosk', device: k.id }, config: k, board, ledTimer: null });
+    }
+  }
+
+  /** Now on the controller's clock. */
+  controllerNow(): number {
+    return Math.round(this.now() + this.offsetMs);
+  }
+
+  /** Opens the boards and starts playing at once; connects to the broker in the background. */
+  override start(): Promise<void> {
+    if (!this.#running) {
+      this.#running = true;
+      for (const link of this.boards.values()) link.start();
+      this.#frameTimer = setInterval(() => this.#frame(), Math.round(1000 / this.config.fps));
+      if (this.config.telemetryIntervalMs > 0) this.#telemetryTimer = setInterval(() => this.#telemetry(), this.config.telemetryIntervalMs);
+      this.#resendTimer = setInterval(() => this.#resend(false), Math.min(1000, this.config.resendAfterMs));
+      this.#syncTimer = setInterval(() => void this.#timeSync(), this.config.timeSyncIntervalMs);
+    }
+    return super.start();
+  }
+
+  /** Graceful stop: the served groups and kiosks are announced offline, then the bridge itself. */
+  override async stop(): Promise<void> {
+    if (this.connected) {
+      const ts = this.now();
+      await Promise.all(
+        [...this.#served()].map(
+          (address) => new Promise<void>((resolve) => this.publishFor(address, 'availability', { v: PROTOCOL_VERSION, state: 'offline', ts }, () => resolve())),
+        ),
+      );
+    }
+    await super.stop();
+  }
+
+  protected override onStopping(): void {
+    this.#running = false;
+    for (const t of [this.#frameTimer, this.#telemetryTimer, this.#resendTimer, this.#syncTimer]) if (t) clearInterval(t);
+    this.#frameTimer = this.#telemetryTimer = this.#resendTimer = this.#syncTimer = null;
+    for (const k of this.kiosks.values()) if (k.ledTimer) clearTimeout(k.ledTimer);
+    for (const link of this.boards.values()) link.stop();
+    this.queue.close();
+  }
+
+  protected inboundChannels(): readonly Channel[] {
+    return [];
+  }
+
+  protected onInbound(): void {}
+
+  protected override actsFor(): ReadonlyArray<readonly [DeviceAddress, Channel]> {
+    return [
+      ...[...this.groups.values()].map((g) => [g.address, 'set'] as const),
+      ...[...this.kiosks.values()].map((k) => [k.address, 'receipt'] as const),
+    ];
+  }
+
+  protected onConnected(): void {
+    const ts = this.now();
+    for (const address of this.#served()) this.publishFor(address, 'availability', { v: PROTOCOL_VERSION, state: 'online', ts });
+    for (const g of this.groups.values()) this.#publishState(g);
+    this.#resend(true);
+    void this.#timeSync();
+  }
+
+  protected override onActsFor(address: DeviceAddress, channel: Channel, payload: Buffer): void {
+    if (channel === 'set') {
+      const g = this.groups.get(address.device);
+      if (g) this.#onCommand(g, payload);
+    } else if (channel === 'receipt') {
+      this.#onReceipt(address.device, payload);
+    }
+  }
+
+  *#served(): Iterable<DeviceAddress> {
+    for (const g of this.groups.values()) yield g.address;
+    for (const k of this.kiosks.values()) yield k.address;
+  }
+
+  #onCommand(g: GroupRuntime, payload: Buffer): void {
+    const now = this.controllerNow();
+    const outcome = g.logic.receive(payload, now);
+    const id = g.address.device;
+    if (outcome.kind === 'invalid') {
+      if (outcome.tx) this.publishFor(g.address, 'ack', groupAck(outcome.tx, this.now(), 'error', outcome.code, outcome.reason));
+      this.log.warn('command rejected', { group: id, reason: outcome.reason });
+      this.emit('command', id, 'error', outcome.reason);
+      return;
+    }
+    const { cmd } = outcome;
+    if (outcome.kind !== 'ok') {
+      this.publishFor(g.address, 'ack', groupAck(cmd.tx, this.now(), outcome.kind));
+      this.emit('command', id, outcome.kind);
+      return;
+    }
+    // Valid on the wire but not playable here (an unknown scene, a parameter out of range): refused, board untouched.
+    const checked = checkCommand(cmd);
+    if (!checked.ok) {
+      this.publishFor(g.address, 'ack', groupAck(cmd.tx, this.now(), 'error', checked.code, checked.reason));
+      this.log.warn('command rejected', { group: id, reason: checked.reason });
+      this.emit('command', id, 'error', checked.reason);
+      return;
+    }
+    g.logic.apply(cmd, now);
+    this.#show(g, cmd);
+    this.publishFor(g.address, 'ack', groupAck(cmd.tx, this.now(), 'ok'));
+    this.#publishState(g);
+    this.emit('command', id, 'ok');
+  }
+
+  #show(g: GroupRuntime, cmd?: GroupCommand): void {
+    const { power, brightness, scene, startAt } = g.logic;
+    g.player.show({
+      power,
+      brightness,
+      scene,
+      startAt: startAt ?? this.controllerNow(),
+      ...(cmd?.transitionMs !== undefined ? { transitionMs: cmd.transitionMs } : {}),
+    });
+    this.#frameFor(g, this.controllerNow());
+  }
+
+  #frame(): void {
+    const now = this.controllerNow();
+    for (const g of this.groups.values()) this.#frameFor(g, now);
+  }
+
+  #frameFor(g: GroupRuntime, now: number): void {
+    const frame = g.player.render(now);
+    const channels = g.player.channels;
+    for (let c = 0; c < channels.length; c++) {
+      const ch = channels[c]!;
+      this.boards.get(ch.board)!.set(ch.pin, frame[c]!);
+    }
+  }
+
+  #publishState(g: GroupRuntime): void {
+    if (!this.connected) return;
+    this.publishFor(g.address, 'state', g.logic.state(this.now()));
+  }
+
+  #telemetry(): void {
+    if (!this.connected) return;
+    const now = this.now();
+    for (const g of this.groups.values()) {
+      const watts = Math.round(estimateWatts(g.player.frame, g.player.layout) * 10) / 10;
+      g.energyWh += (watts * Math.max(0, now - g.lastSampleAt)) / 3_600_000;
+      g.lastSampleAt = now;
+      const lost = [...g.boards].some((b) => !this.boards.get(b)!.ready);
+      this.publishFor(g.address, 'telemetry', {
+        v: PROTOCOL_VERSION,
+        ts: now,
+        watts,
+        energyWh: Math.round(g.energyWh * 1000) / 1000,
+        faults: lost ? ['comm_loss'] : [],
+        uptimeS: Math.max(0, Math.floor((now - this.#bootAt) / 1000)),
+      });
+    }
+  }
+
+  #onButton(board: string, pin: number): void {
+    const meaning = this.#buttonOf.get(`${board}:${pin}`);
+    if (!meaning) return;
+    let queued: QueuedPress;
+    try {
+      queued = this.queue.press(meaning.kiosk, meaning.button, this.now());
+    } catch (err) {
+      this.log.error('could not store a press', { kiosk: meaning.kiosk, err });
+      return;
+    }
+    this.emit('press', queued);
+    if (this.connected) this.#send(queued, this.now());
+  }
+
+  #send(p: QueuedPress, now: number): void {
+    const k = this.kiosks.get(p.kiosk);
+    if (!k) return;
+    this.#sentAt.set(`${p.kiosk}/${p.event.boot}/${p.event.seq}`, now);
+    this.publishFor(k.address, 'event', p.event);
+  }
+
+  /** Sends queued presses: all not yet sent on this connection (`all`), else those unconfirmed for resendAfterMs. */
+  #resend(all: boolean): void {
+    if (!this.connected) return;
+    const now = this.now();
+    if (all) this.#sentAt.clear();
+    const perKiosk = new Map<string, number>();
+    for (const p of this.queue.pending()) {
+      const sent = this.#sentAt.get(`${p.kiosk}/${p.event.boot}/${p.event.seq}`);
+      if (sent !== undefined && now - sent < this.config.resendAfterMs) continue;
+      const n = perKiosk.get(p.kiosk) ?? 0;
+      if (n >= RESEND_BATCH) continue;
+      perKiosk.set(p.kiosk, n + 1);
+      this.#send(p, now);
+    }
+  }
+
+  #onReceipt(kiosk: string, payload: Buffer): void {
+    const decoded = decodePayload('receipt', payload);
+    if (!decoded.ok) {
+      this.log.warn('invalid receipt', { kiosk, reason: decoded.reason });
+      return;
+    }
+    const receipt = decoded.value;
+    if (receipt.boot === undefined || !this.queue.confirm(kiosk, receipt.boot, receipt.seq)) return;
+    this.#sentAt.delete(`${kiosk}/${receipt.boot}/${receipt.seq}`);
+    this.emit('receipt', kiosk, receipt);
+    const k = this.kiosks.get(kiosk);
+    const led = k?.config.led;
+    if (k && led) {
+      const link = this.boards.get(k.board)!;
+      link.set(led.pin, 255);
+      if (k.ledTimer) clearTimeout(k.ledTimer);
+      k.ledTimer = setTimeout(() => {
+        k.ledTimer = null;
+        link.set(led.pin, 0);
+      }, led.onMs);
+    }
+  }
+
+  async #timeSync(): Promise<void> {
+    if (!this.connected) return;
+    try {
+      const { offsetMs } = await this.timeSync();
+      this.offsetMs = offsetMs;
+      this.emit('timeSync', offsetMs);
+    } catch (err) {
+      this.log.debug('time.sync failed', { err });
+    }
+  }
+}
+
+function defaultTransport(port: string, baudRate: number): () => FirmataTransport {
+  if (port === 'emulated') {
+    return () => {
+      throw new Error("an emulated board needs its transport from the caller (the CLI's --emulated)");
+    };
+  }
+  if (port.startsWith('tcp://')) return () => tcpTransport(port);
+  return () => serialTransport(port, baudRate);
+}

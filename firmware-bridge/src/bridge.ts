@@ -16,7 +16,7 @@ import { FirmataBoardLink } from './boards/board.js';
 import { serialTransport, tcpTransport, type FirmataTransport } from './boards/transport.js';
 import type { BridgeConfig, KioskConfig } from './config/schema.js';
 import { GroupPlayer, checkCommand } from './player.js';
-import { PressQueue, type QueuedPress } from './queue.js';
+import { BridgeStore, type QueuedPress } from './store.js';
 
 export interface BridgeOptions {
   /** Transports for boards whose port is `emulated` (and overrides for others), by board id. */
@@ -61,7 +61,8 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   readonly boards = new Map<string, FirmataBoardLink>();
   readonly groups = new Map<string, GroupRuntime>();
   readonly kiosks = new Map<string, KioskRuntime>();
-  readonly queue: PressQueue;
+  /** Presses waiting for receipts and the groups' last commands, on disk. */
+  readonly queue: BridgeStore;
   /** Controller clock minus ours, ms (0 until the first time.sync). */
   offsetMs = 0;
   readonly #buttonOf = new Map<string, { kiosk: string; button: KioskButton }>();
@@ -90,8 +91,9 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
     );
     this.config = config;
     this.#bootAt = this.now();
-    this.queue = new PressQueue(join(config.dataDir, 'presses.db'));
+    this.queue = new BridgeStore(join(config.dataDir, 'bridge.sqlite'));
     const defaultBoard = config.boards[0]!.id;
+    const savedGroups = this.queue.groups();
     for (const b of config.boards) {
       const open = options.transports?.[b.id] ?? defaultTransport(b.port, b.baudRate);
       const link = new FirmataBoardLink(b, open, this.log);
@@ -108,7 +110,15 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
         boards.add(ch.board);
       }
       const address = { compound, role: 'group', device: g.id } as const;
-      this.groups.set(g.id, { address, logic: new GroupCommandLogic(), player, boards, energyWh: 0, lastSampleAt: this.#bootAt });
+      const logic = new GroupCommandLogic();
+      const runtime: GroupRuntime = { address, logic, player, boards, energyWh: 0, lastSampleAt: this.#bootAt };
+      this.groups.set(g.id, runtime);
+      // After a restart (a reboot during an outage) the group goes on with what it was last told.
+      const saved = savedGroups.get(g.id);
+      if (saved) {
+        Object.assign(logic, { power: saved.power, brightness: saved.brightness, scene: saved.scene, startAt: saved.startAt, lastTx: saved.tx });
+        this.#show(runtime);
+      }
     }
     for (const k of config.kiosks) {
       const board = k.board ?? defaultBoard;
@@ -222,6 +232,12 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       return;
     }
     g.logic.apply(cmd, now);
+    const { power, brightness, scene, startAt, lastTx } = g.logic;
+    try {
+      this.queue.saveGroup(id, { power, brightness, scene, ...(startAt !== undefined ? { startAt } : {}), ...(lastTx !== undefined ? { tx: lastTx } : {}) });
+    } catch (err) {
+      this.log.error('could not save the group state', { group: id, err });
+    }
     this.#show(g, cmd);
     this.publishFor(g.address, 'ack', groupAck(cmd.tx, this.now(), 'ok'));
     this.#publishState(g);

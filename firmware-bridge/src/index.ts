@@ -7,5 +7,5 @@ export * from './bridge.js';
 export * from './config/schema.js';
 export * from './config/load.js';
 export * from './player.js';
-export * from './queue.js';
+export * from './store.js';
 export * from './boards/serialServer.js';

@@ -1,5 +1,8 @@
 /**
- * Kiosk presses waiting for the controller's receipt, on disk (SQLite, synchronous=FULL): a press is committed
+ * The gateway's own store (SQLite, synchronous=FULL), which outlives a reboot or a power cut:
+ *
+ * - what each group was told last, so a gateway that restarts during an outage goes on playing it;
+ * - kiosk presses waiting for the controller's receipt, on disk (SQLite, synchronous=FULL): a press is committed
  * before anything else happens to it, so a gateway reboot or a power cut during an outage loses none. Each kiosk
  * has one `boot` id and a seq counter that both live here too: after a restart the counter continues under the
  * same boot, so re-sent presses are recognised as re-sends and new presses never reuse a number. A press leaves
@@ -9,14 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { PROTOCOL_VERSION, type KioskButton, type KioskEvent } from '@caideng/protocol';
+import { PROTOCOL_VERSION, type GroupState, type KioskButton, type KioskEvent } from '@caideng/protocol';
 
 export interface QueuedPress {
   kiosk: string;
   event: KioskEvent & { boot: string };
 }
 
-export class PressQueue {
+/** What a group was last told, as its state says it (the tx included, so a re-sent command stays a duplicate). */
+export type SavedGroup = Pick<GroupState, 'power' | 'brightness' | 'scene' | 'startAt' | 'tx'>;
+
+export class BridgeStore {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
   readonly #bump: Database.Statement;
@@ -25,6 +31,8 @@ export class PressQueue {
   readonly #pending: Database.Statement;
   readonly #confirm: Database.Statement;
   readonly #count: Database.Statement;
+  readonly #saveGroup: Database.Statement;
+  readonly #groups: Database.Statement;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -38,7 +46,8 @@ export class PressQueue {
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         kiosk TEXT NOT NULL, boot TEXT NOT NULL, seq INTEGER NOT NULL, button TEXT NOT NULL, ts INTEGER NOT NULL,
         UNIQUE (kiosk, boot, seq)
-      );`);
+      );
+      CREATE TABLE IF NOT EXISTS group_state (group_id TEXT PRIMARY KEY, state_json TEXT NOT NULL);`);
     this.#counter = this.#db.prepare('SELECT boot, next_seq AS nextSeq FROM kiosk_counter WHERE kiosk = ?');
     this.#newCounter = this.#db.prepare('INSERT INTO kiosk_counter (kiosk, boot, next_seq) VALUES (?, ?, 0)');
     this.#bump = this.#db.prepare('UPDATE kiosk_counter SET next_seq = next_seq + 1 WHERE kiosk = ?');
@@ -46,6 +55,8 @@ export class PressQueue {
     this.#pending = this.#db.prepare('SELECT kiosk, boot, seq, button, ts FROM press ORDER BY id LIMIT ?');
     this.#confirm = this.#db.prepare('DELETE FROM press WHERE kiosk = ? AND boot = ? AND seq = ?');
     this.#count = this.#db.prepare('SELECT COUNT(*) AS n FROM press');
+    this.#saveGroup = this.#db.prepare('INSERT INTO group_state (group_id, state_json) VALUES (?, ?) ON CONFLICT (group_id) DO UPDATE SET state_json = excluded.state_json');
+    this.#groups = this.#db.prepare('SELECT group_id AS id, state_json AS json FROM group_state');
   }
 
   /** Records a press with the next seq of its kiosk; durable when it returns. */
@@ -74,6 +85,17 @@ export class PressQueue {
     return this.#confirm.run(kiosk, boot, seq).changes > 0;
   }
 
+  saveGroup(id: string, state: SavedGroup): void {
+    this.#saveGroup.run(id, JSON.stringify(state));
+  }
+
+  /** What each group was last told, by group id. */
+  groups(): Map<string, SavedGroup> {
+    const rows = this.#groups.all() as Array<{ id: string; json: string }>;
+    return new Map(rows.map((r) => [r.id, JSON.parse(r.json) as SavedGroup]));
+  }
+
+  /** Presses waiting for their receipt. */
   get size(): number {
     return (this.#count.get() as { n: number }).n;
   }

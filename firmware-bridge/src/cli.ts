@@ -29,6 +29,8 @@ const USAGE = `Usage: caideng-bridge [options]      (npm run bridge -- --emulate
   --url URL              broker URL (default: the provisioning file's, or the config's)
   --data-dir DIR         where the press queue lives (default var/bridge/{compound}-{bridge})
   --print-ms N           --emulated: print pin levels every N ms (default 500; 0 = never)
+  --play SCENE           without --config: once connected, ask the controller (operator token from the provisioning
+                         file) to play SCENE on the bridge's groups (default lotus, 荷花灯; none = do not ask)
   --log-level LEVEL      debug, info, warn, error (default info)
   -h, --help`;
 
@@ -53,6 +55,7 @@ function main(): void {
       url: { type: 'string' },
       'data-dir': { type: 'string' },
       'print-ms': { type: 'string', default: '500' },
+      play: { type: 'string', default: 'lotus' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -98,6 +101,17 @@ function main(): void {
   bridge.on('command', (group, status, reason) => log.info('command', { group, status, ...(reason ? { reason } : {}) }));
   bridge.on('press', (p) => log.info('press queued', { kiosk: p.kiosk, button: p.event.button, seq: p.event.seq, boot: p.event.boot, ts: p.event.ts }));
   bridge.on('receipt', (kiosk, r) => log.info('press confirmed', { kiosk, seq: r.seq, status: r.status }));
+  if (!values.config && values.play !== 'none') {
+    let asked = false;
+    bridge.on('connect', () => {
+      if (asked) return;
+      asked = true;
+      void playDemo(values.credentials, config, values.play).then(
+        (msg) => log.info(msg),
+        (err: Error) => log.warn('could not ask the controller to play', { err }),
+      );
+    });
+  }
   bridge.start().catch((err: Error) => {
     log.error('cannot connect to the controller', { err });
     process.exitCode = 1;
@@ -131,6 +145,22 @@ function pinLine(config: BridgeConfig, boards: Map<string, EmulatedUno>): string
     parts.push(`${g.id} ${pins.map(({ pin, uno }) => `D${pin}=${String(uno?.duty(pin) ?? '-').padStart(3)}`).join(' ')}`);
   }
   return `${new Date().toISOString().slice(11, 23)}  ${parts.join('  |  ')}`;
+}
+
+/** The demo's first scene: asked of the controller like an operator would, so it reaches the bridge as a command. */
+async function playDemo(file: string, config: BridgeConfig, scene: string): Promise<string> {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { http?: { url?: string }; operator?: { token?: string } };
+  const url = parsed.http?.url;
+  const token = parsed.operator?.token;
+  if (!url || !token) throw new Error(`${file} names no HTTP API or operator token`);
+  const groups = config.groups.map((g) => g.id);
+  const res = await fetch(`${url}/api/compounds/${config.compound}/commands?wait=5000`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ power: 'on', scene: { name: scene }, groups }),
+  });
+  if (!res.ok) throw new Error(`the controller answered ${res.status}: ${await res.text()}`);
+  return `asked the controller to play ${scene} on ${groups.join(', ')}`;
 }
 
 /** A gateway made up from the provisioning file, for the demo (see the header). */

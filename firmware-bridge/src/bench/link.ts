@@ -2,7 +2,9 @@
 /**
  * How many channels one 57,600-baud Firmata link holds at which frame rate. The emulated Uno runs the real
  * StandardFirmata at 16 MHz of wall time; its USART takes bytes at the real baud rate (10 bits a byte), so what
- * the firmware consumes per second is what a real link carries. Each run writes every channel with a new level
+ * the firmware consumes per second is what a real link carries. (StandardFirmata's Serial.begin(57600) on a
+ * 16 MHz Uno ends up at UBRR 16 without double speed, as the Arduino core does for 57,600 on purpose: 58,824 baud,
+ * 5,882 bytes/s of 10-bit characters.) Each run writes every channel with a new level
  * on every frame (the worst case: the bridge writes only changed levels) through the bridge's own board code
  * (johnny-five → firmata-io → the link), for `--seconds`; a run holds when the board keeps up (the backlog at the
  * end is under one frame). Then, for the built-in scenes, how many channel levels really change per frame at

@@ -154,11 +154,17 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   override async stop(): Promise<void> {
     if (this.connected) {
       const ts = this.now();
-      await Promise.all(
-        [...this.#served()].map(
-          (address) => new Promise<void>((resolve) => this.publishFor(address, 'availability', { v: PROTOCOL_VERSION, state: 'offline', ts }, () => resolve())),
+      let timer: NodeJS.Timeout | undefined;
+      // A broker that stopped answering must not hold up a shutdown: at most 2 s for the PUBACKs.
+      await Promise.race([
+        Promise.all(
+          [...this.#served()].map(
+            (address) => new Promise<void>((resolve) => this.publishFor(address, 'availability', { v: PROTOCOL_VERSION, state: 'offline', ts }, () => resolve())),
+          ),
         ),
-      );
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000))),
+      ]);
+      clearTimeout(timer);
     }
     await super.stop();
   }

@@ -1,6 +1,9 @@
 /** The gateway config: defaults, unknown keys refused by name, wiring mistakes caught before any pin is touched. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseRegistryFile } from '../../controller/src/registry/load.js';
 import { FirmataBoardLink, resolveBridgeConfig, serialTransport } from '../src/index.js';
+import { BRIDGE_COUNTY } from './helpers.js';
 
 const minimal = {
   compound: 'alpha',
@@ -44,5 +47,25 @@ describe('bridge config', () => {
     link.start();
     expect(await reason).toMatch(/^board 'uno' at \/dev\/ttyCAIDENG-NONE: .*(No such file|cannot open)/);
     link.stop();
+  });
+});
+
+describe('the registry records which bridge serves which devices', () => {
+  const doc = () => JSON.parse(readFileSync(BRIDGE_COUNTY, 'utf8'));
+  const compound = (d: any) => d.streets[0].communities[0].compounds[0];
+
+  it('maps the bridge to its groups and kiosks, and serves the API the bridge without them', () => {
+    const { county, bridgeServes } = parseRegistryFile(doc());
+    expect(bridgeServes.get('alpha/bridge/b1')).toEqual(['alpha/group/g01', 'alpha/group/g02', 'alpha/group/g03', 'alpha/kiosk/k1']);
+    expect(county.compounds[0]!.bridges).toEqual([{ id: 'b1', name: '网关' }]);
+  });
+
+  it('refuses a bridge serving a device the compound does not have, or one another bridge serves', () => {
+    const unknown = doc();
+    compound(unknown).bridges[0].groups.push('g99');
+    expect(() => parseRegistryFile(unknown)).toThrow(/bridge 'b1' serves group 'g99', which compound 'alpha' does not have/);
+    const twice = doc();
+    compound(twice).bridges.push({ id: 'b2', name: '二号网关', kiosks: ['k1'] });
+    expect(() => parseRegistryFile(twice)).toThrow(/kiosk 'k1' of compound 'alpha' is served by both bridge 'b1' and 'b2'/);
   });
 });

@@ -49,6 +49,7 @@ export class FirmataBoardLink extends TypedEmitter<BoardEvents> {
   readonly #log: Logger;
   #generation = 0;
   #io: FirmataBoard | null = null;
+  #board: InstanceType<typeof five.Board> | null = null;
   #transport: FirmataTransport | null = null;
   #ready = false;
   #stopped = true;
@@ -126,6 +127,7 @@ export class FirmataBoardLink extends TypedEmitter<BoardEvents> {
       );
     }, readyTimeoutMs);
     const board = new five.Board({ io, id: `${id}-${generation}`, repl: false, debug: false, sigint: false, timeout: readyTimeoutMs + 60_000 });
+    this.#board = board;
     board.on('error', (err: Error) => this.#fail(generation, `board '${id}' at ${port}: ${err.message}`));
     board.on('ready', () => {
       if (generation !== this.#generation) return;
@@ -193,6 +195,16 @@ export class FirmataBoardLink extends TypedEmitter<BoardEvents> {
     const transport = this.#transport;
     this.#transport = null;
     this.#io = null;
+    const board = this.#board;
+    this.#board = null;
+    if (board) {
+      // johnny-five keeps every board it made and a connect timer per board: a board reopened every few
+      // seconds for weeks must not pile up.
+      if (board.timer) clearTimeout(board.timer);
+      const cache = five.Board.cache;
+      const at = cache.indexOf(board);
+      if (at >= 0) cache.splice(at, 1);
+    }
     if (transport) {
       // Listeners of this connection stay attached to objects nobody references any more; silence late errors.
       transport.on('error', () => {});

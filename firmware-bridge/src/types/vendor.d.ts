@@ -31,6 +31,9 @@ declare module 'johnny-five' {
   }
   export class Board extends EventEmitter {
     constructor(options: BoardOptions);
+    /** Every board johnny-five has made (it keeps them for its REPL and component look-ups). */
+    static readonly cache: Board[];
+    timer: NodeJS.Timeout | null;
     isReady: boolean;
     io: import('firmata-io').FirmataBoard;
   }

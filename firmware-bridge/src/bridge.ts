@@ -53,8 +53,12 @@ interface KioskRuntime {
   ledTimer: NodeJS.Timeout | null;
 }
 
-/** How many queued presses of one kiosk go out per round; the controller allows bursts of 30 per device. */
-const RESEND_BATCH = 20;
+/**
+ * How many queued presses of one kiosk go out at once: the controller allows a device bursts of 30 `event`s and
+ * 5 a second after that. On (re)connection a burst of 20, then at most 4 a second (one round a second).
+ */
+const BURST_ON_CONNECT = 20;
+const PER_ROUND = 4;
 
 export class Bridge extends SimulatedDevice<BridgeEvents> {
   readonly config: BridgeConfig;
@@ -144,7 +148,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       for (const link of this.boards.values()) link.start();
       this.#frameTimer = setInterval(() => this.#frame(), Math.round(1000 / this.config.fps));
       if (this.config.telemetryIntervalMs > 0) this.#telemetryTimer = setInterval(() => this.#telemetry(), this.config.telemetryIntervalMs);
-      this.#resendTimer = setInterval(() => this.#resend(false), Math.min(1000, this.config.resendAfterMs));
+      this.#resendTimer = setInterval(() => this.#resend(false), 1000);
       this.#syncTimer = setInterval(() => void this.#timeSync(), this.config.timeSyncIntervalMs);
     }
     return super.start();
@@ -331,7 +335,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       const sent = this.#sentAt.get(`${p.kiosk}/${p.event.boot}/${p.event.seq}`);
       if (sent !== undefined && now - sent < this.config.resendAfterMs) continue;
       const n = perKiosk.get(p.kiosk) ?? 0;
-      if (n >= RESEND_BATCH) continue;
+      if (n >= (all ? BURST_ON_CONNECT : PER_ROUND)) continue;
       perKiosk.set(p.kiosk, n + 1);
       this.#send(p, now);
     }

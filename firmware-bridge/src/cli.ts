@@ -87,8 +87,6 @@ function main(): void {
   for (const b of config.boards) {
     if (b.port !== 'emulated') continue;
     const uno = EmulatedUno.fromFile(ensureFirmware());
-    // Buttons are wired to ground with the pull-up on: released, the pin reads high.
-    for (const k of config.kiosks) if ((k.board ?? config.boards[0]!.id) === b.id) for (const btn of k.buttons) uno.setInput(btn.pin, true);
     emulated.set(b.id, uno);
     transports[b.id] = () => uno.connect();
   }

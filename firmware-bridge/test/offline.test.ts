@@ -77,8 +77,6 @@ const ctlDir = tempDir('caideng-bridge-offline-');
 
 beforeAll(async () => {
   uno = EmulatedUno.fromFile(ensureFirmware());
-  uno.setInput(PINS.satisfied, true);
-  uno.setInput(PINS.tooBright, true);
   server = await serveBoard(uno);
 });
 

@@ -10,7 +10,8 @@
  * time before it speaks: that part runs unpaced (~3× real time here), then the CPU is paced to the wall clock.
  *
  * Pin levels are observable: PWM duty from the timers' compare registers (when the compare output is connected
- * to the pin), digital levels from the port registers; input pins can be driven (a button to ground).
+ * to the pin), digital levels from the port registers; input pins can be driven (a button to ground), and
+ * an input nobody drives reads its pull-up.
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -205,6 +206,18 @@ export class EmulatedUno {
     usart.onRxComplete = () => this.#pump();
     const chip: Chip = { cpu, usart, ports };
     this.#chip = chip;
+    // A pin nobody drives from outside reads its pull-up, as on the chip: an open button wired to ground reads high.
+    for (const [name, port] of Object.entries(ports) as Array<[keyof Chip['ports'], AVRIOPort]>) {
+      const first = name === 'D' ? 0 : name === 'B' ? 8 : 14;
+      port.addListener(() => {
+        for (let bit = 0; bit < (name === 'D' ? 8 : 6); bit++) {
+          if (this.#inputs.has(first + bit)) continue;
+          const state = port.pinState(bit);
+          if (state === PinState.InputPullUp) port.setPin(bit, true);
+          else if (state === PinState.Input) port.setPin(bit, false);
+        }
+      });
+    }
     for (const [pin, high] of this.#inputs) {
       const [port, bit] = portOf(chip, pin);
       port.setPin(bit, high);

@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { PROTOCOL_VERSION, decodePayload, type Channel, type DeviceAddress, type GroupCommand, type KioskButton, type KioskReceipt } from '@caideng/protocol';
-import { estimateWatts } from '@caideng/scenes';
+import { catalogEntry, estimateWatts, type Scene } from '@caideng/scenes';
 import { GroupCommandLogic, SimulatedDevice, groupAck, type DeviceEvents, type Logger } from '@caideng/simulators';
 import { FirmataBoardLink } from './boards/board.js';
 import { serialTransport, tcpTransport, type FirmataTransport } from './boards/transport.js';
@@ -39,6 +39,8 @@ export interface BridgeEvents extends DeviceEvents {
 
 interface GroupRuntime {
   address: DeviceAddress;
+  /** Commands are handled one after the other: one naming a stored scene waits for its scene.get. */
+  chain: Promise<void>;
   logic: GroupCommandLogic;
   player: GroupPlayer;
   boards: Set<string>;
@@ -70,6 +72,8 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   /** Controller clock minus ours, ms (0 until the first time.sync). */
   offsetMs = 0;
   readonly #buttonOf = new Map<string, { kiosk: string; button: KioskButton }>();
+  /** Stored (user) scenes fetched from the controller, by name; refreshed whenever a command names one. */
+  readonly #storedScenes = new Map<string, Scene>();
   /** When each queued press was last sent, by `kiosk/boot/seq`. */
   readonly #sentAt = new Map<string, number>();
   readonly #bootAt: number;
@@ -107,7 +111,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       this.boards.set(b.id, link);
     }
     for (const g of config.groups) {
-      const player = new GroupPlayer(g, defaultBoard);
+      const player = new GroupPlayer(g, defaultBoard, this.#storedScenes);
       const boards = new Set<string>();
       for (const ch of player.channels) {
         this.boards.get(ch.board)!.output(ch.pin, ch.kind);
@@ -115,13 +119,20 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       }
       const address = { compound, role: 'group', device: g.id } as const;
       const logic = new GroupCommandLogic();
-      const runtime: GroupRuntime = { address, logic, player, boards, energyWh: 0, lastSampleAt: this.#bootAt };
+      const runtime: GroupRuntime = { address, chain: Promise.resolve(), logic, player, boards, energyWh: 0, lastSampleAt: this.#bootAt };
       this.groups.set(g.id, runtime);
       // After a restart (a reboot during an outage) the group goes on with what it was last told.
       const saved = savedGroups.get(g.id);
       if (saved) {
+        if (saved.body && saved.scene) this.#storedScenes.set(saved.scene.name, saved.body as Scene);
         Object.assign(logic, { power: saved.power, brightness: saved.brightness, scene: saved.scene, startAt: saved.startAt, lastTx: saved.tx });
-        this.#show(runtime);
+        try {
+          this.#show(runtime);
+        } catch (err) {
+          // A saved scene this version cannot play (the catalog changed): dark until the next command.
+          this.log.warn('cannot resume the saved state', { group: g.id, err });
+          Object.assign(logic, { power: 'off', scene: null });
+        }
       }
     }
     for (const k of config.kiosks) {
@@ -206,7 +217,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   protected override onActsFor(address: DeviceAddress, channel: Channel, payload: Buffer): void {
     if (channel === 'set') {
       const g = this.groups.get(address.device);
-      if (g) this.#onCommand(g, payload);
+      if (g) g.chain = g.chain.then(() => this.#onCommand(g, payload)).catch((err: unknown) => this.log.error('command failed', { group: g.address.device, err }));
     } else if (channel === 'receipt') {
       this.#onReceipt(address.device, payload);
     }
@@ -217,7 +228,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
     for (const k of this.kiosks.values()) yield k.address;
   }
 
-  #onCommand(g: GroupRuntime, payload: Buffer): void {
+  async #onCommand(g: GroupRuntime, payload: Buffer): Promise<void> {
     const now = this.controllerNow();
     const outcome = g.logic.receive(payload, now);
     const id = g.address.device;
@@ -233,8 +244,10 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       this.emit('command', id, outcome.kind);
       return;
     }
+    // A scene not in the built-in catalog may be a stored one: its current revision comes from the controller.
+    if (cmd.scene && !catalogEntry(cmd.scene.name)) await this.#fetchScene(cmd.scene.name);
     // Valid on the wire but not playable here (an unknown scene, a parameter out of range): refused, board untouched.
-    const checked = checkCommand(cmd);
+    const checked = checkCommand(cmd, this.#storedScenes);
     if (!checked.ok) {
       this.publishFor(g.address, 'ack', groupAck(cmd.tx, this.now(), 'error', checked.code, checked.reason));
       this.log.warn('command rejected', { group: id, reason: checked.reason });
@@ -244,7 +257,15 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
     g.logic.apply(cmd, now);
     const { power, brightness, scene, startAt, lastTx } = g.logic;
     try {
-      this.queue.saveGroup(id, { power, brightness, scene, ...(startAt !== undefined ? { startAt } : {}), ...(lastTx !== undefined ? { tx: lastTx } : {}) });
+      const body = scene && !catalogEntry(scene.name) ? this.#storedScenes.get(scene.name) : undefined;
+      this.queue.saveGroup(id, {
+        power,
+        brightness,
+        scene,
+        ...(startAt !== undefined ? { startAt } : {}),
+        ...(lastTx !== undefined ? { tx: lastTx } : {}),
+        ...(body ? { body } : {}),
+      });
     } catch (err) {
       this.log.error('could not save the group state', { group: id, err });
     }
@@ -252,6 +273,18 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
     this.publishFor(g.address, 'ack', groupAck(cmd.tx, this.now(), 'ok'));
     this.#publishState(g);
     this.emit('command', id, 'ok');
+  }
+
+  /** Asks the controller for a stored scene (`scene.get`); keeps what it had when the controller cannot say. */
+  async #fetchScene(name: string): Promise<void> {
+    if (!this.connected) return;
+    try {
+      const res = await this.request('scene.get', { name });
+      if (res.status === 'ok' && typeof res.data['scene'] === 'object' && res.data['scene'] !== null) this.#storedScenes.set(name, res.data['scene'] as Scene);
+      else if (res.status === 'error' && res.code === 'CAIDENG_ERR_SCENE_NOT_FOUND') this.#storedScenes.delete(name);
+    } catch (err) {
+      this.log.warn('scene.get failed', { scene: name, err });
+    }
   }
 
   #show(g: GroupRuntime, cmd?: GroupCommand): void {

@@ -4,7 +4,7 @@
  * channels that changed. What to show comes from the last command today; the scheduler's retained plan will
  * call show() the same way (the seam: Intent).
  */
-import { Renderer, createLayout, resolveScene, type Layout, type Scene } from '@caideng/scenes';
+import { Renderer, createLayout, resolveScene, validateScene, type Layout, type Scene } from '@caideng/scenes';
 import type { GroupCommand, SceneRef } from '@caideng/protocol';
 import type { GroupConfig } from './config/schema.js';
 
@@ -30,17 +30,29 @@ export type SceneCheck = { ok: true; scene: Scene } | { ok: false; code: 'CAIDEN
 /** Plain light, when a group is on without a scene. */
 const PLAIN = resolveScene('warm-white', { color: 'white' });
 
-/** Resolves a command's scene against the built-in catalog, with the reason when it cannot be played. */
-export function checkScene(ref: SceneRef, at?: number): SceneCheck {
+/** Stored (user) scenes the bridge has fetched from the controller (`scene.get`), by name. */
+export type StoredScenes = ReadonlyMap<string, Scene>;
+
+/**
+ * Resolves a command's scene against the built-in catalog, then the stored scenes fetched from the controller,
+ * with the reason when it cannot be played.
+ */
+export function checkScene(ref: SceneRef, at?: number, stored?: StoredScenes): SceneCheck {
   const resolved = resolveScene(ref.name, ref.params ?? {}, at !== undefined ? { at } : {});
   if (resolved.ok) return resolved;
+  const own = stored?.get(ref.name);
+  if (own && resolved.errors.some((e) => e.path === '/name')) {
+    const checked = validateScene(own);
+    if (checked.ok) return checked;
+    return { ok: false, code: 'CAIDENG_ERR_SCENE_INVALID', reason: checked.errors.map((e) => `/scene${e.path}: ${e.message}`).join('; ') };
+  }
   const reason = resolved.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   return { ok: false, code: resolved.errors.some((e) => e.path === '/name') ? 'CAIDENG_ERR_SCENE_NOT_FOUND' : 'CAIDENG_ERR_SCENE_INVALID', reason };
 }
 
 /** A command checked before it may touch the board: its scene (if any) must render. */
-export function checkCommand(cmd: GroupCommand): SceneCheck | { ok: true; scene: null } {
-  return cmd.scene ? checkScene(cmd.scene, cmd.startAt) : { ok: true, scene: null };
+export function checkCommand(cmd: GroupCommand, stored?: StoredScenes): SceneCheck | { ok: true; scene: null } {
+  return cmd.scene ? checkScene(cmd.scene, cmd.startAt, stored) : { ok: true, scene: null };
 }
 
 export class GroupPlayer {
@@ -50,7 +62,11 @@ export class GroupPlayer {
   readonly frame: Uint8Array;
   #key = '';
 
-  constructor(readonly group: GroupConfig, defaultBoard: string) {
+  constructor(
+    readonly group: GroupConfig,
+    defaultBoard: string,
+    private readonly stored?: StoredScenes,
+  ) {
     this.layout = createLayout(group.fixtures.map((f, i) => ({ id: `f${i}`, kind: f.kind, ratedWatts: f.ratedWatts })));
     const channels: ChannelPin[] = [];
     for (const f of group.fixtures) {
@@ -72,7 +88,7 @@ export class GroupPlayer {
       this.renderer.stop({ startAt: intent.startAt, transitionMs });
       return;
     }
-    const checked = intent.scene ? checkScene(intent.scene, intent.startAt) : PLAIN;
+    const checked = intent.scene ? checkScene(intent.scene, intent.startAt, this.stored) : PLAIN;
     if (!checked.ok) throw new TypeError(`scene cannot be played: ${'reason' in checked ? checked.reason : ''}`);
     this.renderer.play(checked.scene, { startAt: intent.startAt, seed: intent.scene?.seed ?? 0, transitionMs });
   }

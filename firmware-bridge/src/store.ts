@@ -20,7 +20,10 @@ export interface QueuedPress {
 }
 
 /** What a group was last told, as its state says it (the tx included, so a re-sent command stays a duplicate). */
-export type SavedGroup = Pick<GroupState, 'power' | 'brightness' | 'scene' | 'startAt' | 'tx'>;
+export type SavedGroup = Pick<GroupState, 'power' | 'brightness' | 'scene' | 'startAt' | 'tx'> & {
+  /** The body of a stored (user) scene, fetched from the controller: a restart during an outage can play it. */
+  body?: unknown;
+};
 
 export class BridgeStore {
   readonly #db: Database.Database;

@@ -93,6 +93,16 @@ describe('firmware bridge on an emulated Uno running StandardFirmata', () => {
     await until(() => !uno.digital(PINS.relay), 1000, 'the relay pin low');
   });
 
+  it('plays a stored (user) scene, fetched from the controller with scene.get', async () => {
+    const created = await operatorPost(ctl, '/api/scenes', { name: 'evening-red', title: { zh: '傍晚红' }, layers: [{ effect: { type: 'steady', color: 'china-red' } }] });
+    expect(created.status).toBe(201);
+    expect((await command('g03', { power: 'on', scene: { name: 'evening-red' } })).body.deliveries[0].status).toBe('ok');
+    const [r, g, b] = PINS.rgb;
+    await until(() => uno.duty(r) > 150 && uno.duty(g) < 40 && uno.duty(b) < 40, 2000, 'china red on the RGB pins');
+    expect((await command('g03', { power: 'off' })).body.deliveries[0].status).toBe('ok');
+    await until(() => PINS.rgb.every((p) => uno.duty(p) === 0), 1000, 'the RGB pins dark');
+  });
+
   it('malformed commands are rejected with a reason and never reach the board', async () => {
     const writes = bridge.boards.get('uno')!.counters.writes;
     const topic = 'caideng/v1/alpha/group/g01/set';

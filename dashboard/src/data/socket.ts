@@ -5,6 +5,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
+import { reportUnauthorized } from './api';
 
 export type CaidengSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** `live` means joined and receiving pushes (set by `live.ts` when the controller acknowledges the subscription). */
@@ -29,6 +30,14 @@ const hold = refCounted(() => {
     if (reason === 'io server disconnect') retry = setTimeout(() => socket.connect(), 1000 + Math.random() * 2000);
   });
   socket.io.on('reconnect_attempt', () => connection.set('reconnecting'));
+  // The handshake carries the session cookie; a refused one means the session is gone (expired, signed
+  // out elsewhere): back to sign-in rather than retrying. Other errors (controller down) retry as before.
+  socket.on('connect_error', (err) => {
+    if (err.message === 'CAIDENG_ERR_UNAUTHORIZED') {
+      socket.disconnect();
+      reportUnauthorized();
+    }
+  });
   return () => {
     clearTimeout(retry);
     socket.disconnect();

@@ -60,7 +60,7 @@ export function SignInView() {
   };
 
   return (
-    <div class="signin">
+    <main class="signin">
       <div class="signin__lang">
         <LanguageToggle />
       </div>
@@ -106,6 +106,6 @@ export function SignInView() {
           {busy ? i.t('signin.busy') : i.t('signin.submit')}
         </button>
       </form>
-    </div>
+    </main>
   );
 }

@@ -137,7 +137,7 @@ export function UsersPanel({ county, me }: { county: County; me: Me }) {
                           user={u}
                           onCancel={() => setEditing(null)}
                           onSave={async (draft) => {
-                            await updateUser(u.username, { displayName: draft.displayName ?? '', role: draft.role, scopes: draft.scopes });
+                            await updateUser(u.username, { ...(draft.displayName ? { displayName: draft.displayName } : {}), role: draft.role, scopes: draft.scopes });
                             setEditing(null);
                             await reload();
                           }}

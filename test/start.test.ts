@@ -67,7 +67,7 @@ afterAll(async () => {
 describe('npm start', () => {
   it('brings every simulated group of the 22 compounds online within 20 s', async () => {
     // Wait for the live summaries to say so (event-driven), then check the HTTP answer itself.
-    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: operatorToken() } });
     const allOnline = (s: CompoundSummary[]) => s.length === 22 && s.every((c) => c.groups > 0 && c.groupsOnline === c.groups);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('groups not all online within 20 s of start')), Math.max(0, 20_000 - (Date.now() - startedAt)));
@@ -82,7 +82,9 @@ describe('npm start', () => {
       socket.on('connect', () => socket.emit('subscribe', '*'));
     });
     socket.close();
-    const compounds = (await (await fetch(`${httpUrl}/api/compounds`)).json()) as Array<CompoundSummary & { name: string }>;
+    const compounds = (await (await fetch(`${httpUrl}/api/compounds`, { headers: { authorization: `Bearer ${operatorToken()}` } })).json()) as Array<
+      CompoundSummary & { name: string }
+    >;
     expect(compounds).toHaveLength(22);
     expect(compounds.map((c) => c.name)).toEqual(expect.arrayContaining(['星河家园', '星河春天', '南湖逸都', '桑海森林柏麓郡', '清心园']));
     for (const c of compounds) {
@@ -95,7 +97,7 @@ describe('npm start', () => {
   });
 
   it('lights the demo county: each group plays its lantern scene', async () => {
-    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: operatorToken() } });
     const lit = await new Promise<DeviceStatus>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no group started its scene')), 15_000);
       const check = (list: DeviceStatus[]) => {

@@ -1,28 +1,10 @@
 /** The audit log: GET /api/audit (admin: all; officers and the committee: within their scope), filtered and paged, and its CSV export. */
+import type { AuditEntry, AuditPage } from '@caideng/protocol';
 import { getJson } from './api';
 
-export const OUTCOMES = ['ok', 'denied', 'failed'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export interface AuditEntry {
-  id: number | string;
-  ts: number;
-  actor: string | null;
-  role: string | null;
-  via: string | null;
-  ip: string | null;
-  action: string;
-  target: string | null;
-  compound: string | null;
-  outcome: Outcome;
-  status: number;
-  detail: Record<string, unknown> | null;
-}
-
-export interface AuditPage {
-  total: number;
-  items: AuditEntry[];
-}
+export type { AuditEntry, AuditPage };
+export type Outcome = AuditEntry['outcome'];
+export const OUTCOMES = ['ok', 'denied', 'failed'] as const satisfies readonly Outcome[];
 
 export interface AuditFilter {
   actor?: string;

@@ -3,36 +3,16 @@
  * signing out or by any 401. Installs the API hooks (CSRF token on writes, 401 → sign-in, 403 → the
  * refusal message), so the rest of the data layer never handles sessions itself.
  */
+import type { Me, ScopeNode } from '@caideng/protocol';
 import { writable } from '../lib/store';
 import { ApiError, configureApi, getJson, postJson, request, type Refusal } from './api';
 
-export const ROLES = ['staff', 'officer', 'committee', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export type Action = 'read' | 'operate' | 'govern' | 'author' | 'admin';
-export type NodeLevel = 'city' | 'county' | 'street' | 'community' | 'compound';
+export type { Me, ScopeNode };
+export type Role = Me['role'];
+export type Action = Me['actions'][number];
 
-export interface ScopeNode {
-  id: string;
-  level: NodeLevel;
-  name: string;
-  nameEn?: string;
-}
-
-/** GET /api/auth/me (AUTH-API.md). */
-export interface Me {
-  username: string;
-  displayName: string;
-  role: Role;
-  scopes: string[];
-  scopeNodes: ScopeNode[];
-  /** Compounds the user may read. */
-  compounds: string[];
-  /** Compounds the user may play, dim, switch off, schedule. */
-  operable: string[];
-  actions: Action[];
-  csrfToken: string | null;
-  via: 'session' | 'token' | 'admin-token';
-}
+/** The roles in the order the admin page offers them (the protocol's USER_ROLES; only types come from there). */
+export const ROLES = ['staff', 'officer', 'committee', 'admin'] as const satisfies readonly Role[];
 
 export type Session = { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; me: Me };
 

@@ -1,27 +1,13 @@
 /** Accounts (role admin): GET/POST /api/users, PATCH /api/users/:username, POST /api/users/:username/password. */
-import type { Role } from './auth';
+import type { User, UserCreateBody, UserPatchBody } from '@caideng/protocol';
 import { getJson, patchJson, postJson } from './api';
 
-export interface User {
-  username: string;
-  displayName: string;
-  role: Role;
-  scopes: string[];
-  disabled: boolean;
-  createdAt: number;
-  lastLoginAt: number | null;
-}
+export type { User };
+export type NewUser = Omit<UserCreateBody, 'password'>;
 
-export interface NewUser {
-  username: string;
-  displayName?: string;
-  role: Role;
-  scopes: string[];
-}
+export type UserChange = UserPatchBody;
 
-export type UserChange = Partial<Pick<User, 'displayName' | 'role' | 'scopes' | 'disabled'>>;
-
-/** The same rule as the controller's, so a bad name is caught at the field before it is sent. */
+/** The controller's rule (protocol USERNAME_PATTERN), so a bad name is caught at the field before it is sent. */
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 
 const path = (username: string) => `/api/users/${encodeURIComponent(username)}`;

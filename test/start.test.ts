@@ -25,6 +25,7 @@ let mqttPort = 0;
 let startedAt = 0;
 /** Everything the controller printed, stdout and stderr. */
 let output = '';
+const operatorToken = () => readProvisioning(dataDir)!.operator!.token;
 
 beforeAll(async () => {
   startedAt = Date.now();
@@ -94,6 +95,25 @@ describe('npm start', () => {
       expect(c.kiosks).toBe(2);
     }
     expect(Date.now() - startedAt).toBeLessThan(20_000);
+  });
+
+  it('prints who can sign in, and the demo users sign in with the passwords npm run credentials shows', async () => {
+    for (const name of ['admin', 'xinghe-staff', 'nanhu-officer', 'xuyang-officer', 'committee']) expect(output).toContain(name);
+    expect(output).toContain('npm run credentials -- --users');
+    const users = readProvisioning(dataDir)!.users!;
+    expect(users.map((u) => u.username).sort()).toEqual(['admin', 'committee', 'nanhu-officer', 'xinghe-staff', 'xuyang-officer']);
+    // No password in what npm start printed: they are in the provisioning file only.
+    for (const u of users) expect(output).not.toContain(u.password);
+    const staff = users.find((u) => u.username === 'xinghe-staff')!;
+    const login = await fetch(`${httpUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: staff.username, password: staff.password }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const mine = (await (await fetch(`${httpUrl}/api/compounds`, { headers: { cookie } })).json()) as Array<{ name: string }>;
+    expect(mine.map((c) => c.name).sort()).toEqual(['星河家园', '星河春天'].sort());
   });
 
   it('lights the demo county: each group plays its lantern scene', async () => {

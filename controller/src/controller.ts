@@ -121,7 +121,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
       await f.start();
       started.push(f);
     }
-    await http.register(installAuth, { gate, audit });
+    await http.register(installAuth, { gate, audit, secureCookies: config.http.trustProxy ? 'auto' : false });
     await http.register(authRoutes, { gate, audit, bus });
     await http.register(healthRoutes, {
       startedAt: Date.now(),

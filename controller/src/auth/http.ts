@@ -12,15 +12,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyCookie, { Signer, fastifyCookie as cookieTools } from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import fastifyCsrf from '@fastify/csrf-protection';
+import csrf from '@fastify/csrf';
 import { CaidengError } from '@caideng/protocol';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/db.js';
-import type { OperatorAuthenticator } from '../http/auth.js';
 import { authorize, reachOf, type Principal, type Reach, type RouteAccess } from './access.js';
 import type { Accounts } from './accounts.js';
 import type { AuditLog } from './audit.js';
@@ -30,6 +30,11 @@ export const SESSION_COOKIE = 'caideng_session';
 /** Routes under these prefixes are the API's own documentation pages (registered by @fastify/swagger-ui). */
 const PUBLIC_PREFIXES = ['/api/docs'];
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Checks the operator's bearer token (credentials/credentials.ts keeps its hash). */
+export interface OperatorAuthenticator {
+  verifyOperator(token: string | undefined): boolean;
+}
 
 /** The operator token acts as an admin named `operator` (kept for scripts written before accounts). */
 const OPERATOR: Principal = { username: 'operator', role: 'admin', scopes: [], via: 'admin-token' };
@@ -100,6 +105,18 @@ export class AuthGate {
     const principal = await this.accounts.principalOf(session.user, 'session');
     return principal ? { reach: this.reach(principal), session: key } : null;
   }
+
+  async stillValid(who: Authenticated): Promise<boolean> {
+    const { principal } = who.reach;
+    if (principal.via === 'admin-token') return true;
+    if (who.session && !(await this.sessions.read(who.session))) return false;
+    return (await this.accounts.principalOf(principal.username, principal.via)) !== null;
+  }
+}
+
+export interface AuthGateRecheck {
+  /** Whether a live connection's session (or its user, for tokens) still stands. */
+  stillValid(who: Authenticated): Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -109,9 +126,27 @@ declare module 'fastify' {
   }
 }
 
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+const declared = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** Every /api route of `app` with its access declaration (for the access matrix test and the docs). */
+export function declaredAccess(app: FastifyInstance): readonly DeclaredRoute[] {
+  return declared.get(app) ?? [];
+}
+
 export interface InstallAuthOptions {
   gate: AuthGate;
   audit: AuditLog;
+  /**
+   * Behind a TLS-terminating proxy (`http.trustProxy`) the cookie is Secure whenever the request came over
+   * https; served directly (plain HTTP) it cannot be, or browsers would drop it.
+   */
+  secureCookies?: 'auto' | false;
 }
 
 /** The compound a request is about, as its route declares. */
@@ -127,7 +162,7 @@ function routeAccess(req: FastifyRequest): RouteAccess | undefined {
 }
 
 /** Installs cookies, sessions, CSRF, the access check and the audit hook. Register before the routes. */
-export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: InstallAuthOptions) => {
+export const installAuth = fp(async (app: FastifyInstance, { gate, audit, secureCookies = false }: InstallAuthOptions) => {
   const cfg = gate.config;
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
@@ -137,7 +172,7 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     saveUninitialized: false,
     // Idle expiry is the store's (last use is recorded there); the cookie lives as long as a session can.
     rolling: false,
-    cookie: { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: cfg.sessionMaxHours * 3_600_000 },
+    cookie: { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', maxAge: cfg.sessionMaxHours * 3_600_000 },
   });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
@@ -153,6 +188,9 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     if (!access) {
       throw new Error(`${[route.method].flat().join(',')} ${route.url} declares no access (config.access, see controller/src/auth/access.ts)`);
     }
+    let list = declared.get(app);
+    if (!list) declared.set(app, (list = []));
+    for (const method of [route.method].flat()) if (method !== 'HEAD') list.push({ method, url: route.url, access });
     // The OpenAPI document says what the declaration enforces.
     const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string };
     schema.security = 'public' in access ? [] : [{ session: [] }, { bearer: [] }];
@@ -161,12 +199,16 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     route.onRequest = [...(route.onRequest === undefined ? [] : [route.onRequest].flat()), check];
   });
 
-  const checkCsrf = (req: FastifyRequest, reply: FastifyReply) =>
-    new Promise<void>((resolve, reject) => {
-      app.csrfProtection(req, reply, (err?: unknown) => (err ? reject(new CaidengError('CAIDENG_ERR_CSRF')) : resolve()));
-    });
+  // The plugin's own csrfProtection answers by itself; the check here throws our error instead, with the
+  // same tokens (the secret the plugin keeps in the session, verified by @fastify/csrf).
+  const tokens = new csrf.Tokens({ userInfo: false });
+  const checkCsrf = (req: FastifyRequest) => {
+    const secret = (req.session as unknown as { _csrf?: string })._csrf;
+    const token = req.headers['x-csrf-token'];
+    if (!secret || typeof token !== 'string' || !tokens.verify(secret, token)) throw new CaidengError('CAIDENG_ERR_CSRF');
+  };
 
-  async function check(this: FastifyInstance, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function check(this: FastifyInstance, req: FastifyRequest): Promise<void> {
     const access = routeAccess(req);
     if (!access) return;
     let principal = await gate.fromBearer(req.headers.authorization);
@@ -182,7 +224,7 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit }: Inst
     }
     if ('public' in access) return;
     if (!principal || !req.reach) throw new CaidengError('CAIDENG_ERR_UNAUTHORIZED');
-    if (principal.via === 'session' && MUTATING.has(req.method)) await checkCsrf(req, reply);
+    if (principal.via === 'session' && MUTATING.has(req.method)) checkCsrf(req);
     const compound = compoundOf(req, access);
     if (!authorize(req.reach, access.action, compound)) {
       throw new CaidengError('CAIDENG_ERR_FORBIDDEN', [`${access.action}${compound ? ` on compound '${compound}'` : ''} as ${principal.role}`]);

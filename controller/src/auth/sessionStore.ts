@@ -73,7 +73,7 @@ export class SqliteSessionStore implements SessionStore {
     const row = await this.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
     if (!row) return null;
     const now = this.now();
-    if (now - row.last_seen > this.idleMs || now - row.created_at > this.maxMs) {
+    if (now - row.last_seen >= this.idleMs || now - row.created_at >= this.maxMs) {
       await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
       return null;
     }

@@ -7,7 +7,7 @@
  */
 import { CaidengError, parseDeviceUsername, type Role } from '@caideng/protocol';
 import type { DeviceAuthenticator, DeviceDirectory } from '../broker/ports.js';
-import type { OperatorAuthenticator } from '../http/auth.js';
+import type { OperatorAuthenticator } from '../auth/http.js';
 import { Feature, type FeatureContext } from '../features/feature.js';
 import type { Registry } from '../registry/registry.js';
 import { hashSecret, newSecret, verifySecret } from './secrets.js';

@@ -24,7 +24,11 @@ import type { Authenticated } from '../auth/http.js';
 /** Authenticates a socket.io handshake (auth/http.ts `AuthGate`). */
 export interface HandshakeAuthenticator {
   fromHandshake(cookieHeader: string | undefined, token: unknown): Promise<Authenticated | null>;
+  stillValid(who: Authenticated): Promise<boolean>;
 }
+
+/** Live connections are re-checked this often: a user disabled from the command line (another process) loses them too. */
+const RECHECK_MS = 30_000;
 
 /** Viewers whose summaries cover the same compounds share a `summaries:` room (`summaries:*` for the county). */
 const SUMMARY_ROOM = 'summaries:';
@@ -85,6 +89,7 @@ export class Realtime extends Feature {
   private watchesAll = false;
   private timer: NodeJS.Timeout | null = null;
   private summaryTimer: NodeJS.Timeout | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
   readonly counters = { batches: 0, changes: 0, snapshotParts: 0, rateLimited: 0, floodDisconnects: 0 };
 
   constructor(
@@ -168,6 +173,8 @@ export class Realtime extends Feature {
       const { receivedAt: _r, ...view } = press;
       io.to(`compound:${press.compound}`).emit('press', view);
     });
+    this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
+    this.recheckTimer.unref();
     const batchMs = this.ctx.config.realtime.batchMs;
     this.timer = setInterval(() => this.flush(), Math.max(batchMs, 5));
     this.summaryTimer = setInterval(() => {
@@ -195,6 +202,8 @@ export class Realtime extends Feature {
     await super.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.summaryTimer) clearInterval(this.summaryTimer);
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
     this.timer = null;
     this.summaryTimer = null;
     const io = this.io;
@@ -262,6 +271,21 @@ export class Realtime extends Feature {
       if (socket.disconnected || replaced()) return;
     }
     reply?.({ ok: true, compounds: wanted });
+  }
+
+  /** Closes live connections whose session or user no longer stands (public so tests choose the moment). */
+  async recheck(): Promise<void> {
+    const io = this.io;
+    if (!io) return;
+    for (const socket of [...io.sockets.sockets.values()]) {
+      const { reach, session } = socket.data;
+      if (!reach) continue;
+      const valid = await this.auth.stillValid(session ? { reach, session } : { reach }).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not re-check a live connection');
+        return true;
+      });
+      if (!valid) socket.disconnect(true);
+    }
   }
 
   /** An event over the limit: answered with an error if it wants an answer, counted; a flood disconnects. */

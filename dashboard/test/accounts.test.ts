@@ -330,6 +330,11 @@ describe('accounts in the dashboard', () => {
     await phone.locator('[data-testid="play-controls"]').waitFor();
     await shot(phone, 'phone');
     expect(await noSidewaysScroll(phone)).toBeLessThanOrEqual(0);
+    // English labels are longer; the header still wraps instead of overflowing.
+    await phone.locator('[data-testid="lang-toggle"]').click();
+    await phone.locator('[data-testid="play-scene"]', { hasText: 'Play now' }).waitFor();
+    await shot(phone, 'phone-en');
+    expect(await noSidewaysScroll(phone)).toBeLessThanOrEqual(0);
     expect(pageErrors).toEqual([]);
   });
 });

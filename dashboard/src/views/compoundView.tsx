@@ -1,20 +1,23 @@
-/** One compound: its numbers and power, every lantern group with status, watts and last seen, its kiosks and their presses. */
+/**
+ * One compound: its numbers and power, what plays, the play controls for those who may operate it,
+ * every lantern group with status, watts and last seen, its kiosks and their presses.
+ */
+import { useEffect, useState } from 'preact/hooks';
 import { KpiStrip } from '../components/kpiStrip';
+import { PlayControls } from '../components/playControls';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
 import { StatusBadge } from '../components/statusBadge';
+import { ApiError, getJson } from '../data/api';
+import { canOperate, type Me } from '../data/auth';
 import type { CompoundInfo, County } from '../data/county';
 import { HISTORY_WINDOW_MS, powerHistory, subscribePowerHistory } from '../data/history';
 import { deviceKey, groupCondition, live, totals } from '../data/live';
 import { presses, subscribePresses } from '../data/presses';
 import { useSceneTitle } from '../data/scenes';
-import { ApiError, getJson } from '../data/api';
-import { canOperate, type Me } from '../data/auth';
-import { PlayControls } from '../components/playControls';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
 import { useStore, useSubscription } from '../lib/store';
-import { useEffect, useState } from 'preact/hooks';
 import { ForbiddenView } from './forbiddenView';
 import { NotFound } from './notFound';
 import { useDocumentTitle } from './title';

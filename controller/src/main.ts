@@ -21,6 +21,7 @@ Starts the controller: MQTT broker, HTTP API and dashboard.
   --http-port N         HTTP port of the API, dashboard and MQTT over WebSocket (0 = any free port)
   --mqtt-port N         MQTT (TCP) port (0 = any free port)
   --data-dir DIR        directory for the store and the provisioning file (credentials.json)
+  --registry FILE       the county's registry (default controller/config/rong-county.json)
   --log-level LEVEL     trace, debug, info (default), warn, error, fatal or silent
   -h, --help            this text
 `;
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
         'http-port': { type: 'string' },
         'mqtt-port': { type: 'string' },
         'data-dir': { type: 'string' },
+        registry: { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
   if (values['http-port'] !== undefined) section('http').port = Number(values['http-port']);
   if (values['mqtt-port'] !== undefined) section('mqtt').port = Number(values['mqtt-port']);
   if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
+  if (values.registry !== undefined) input.registryFile = values.registry;
   if (values['log-level'] !== undefined) section('log').level = values['log-level'] as never;
   if (values.demo) {
     section('demo').simulate = true;

@@ -133,6 +133,12 @@ function main(): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A reader that goes away (`| head`) ends the pin printout, not the bridge with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    if (printer) clearInterval(printer);
+    printer = null;
+  });
 }
 
 /** One line per print: each group's pins and their duty (0–255) on the emulated board. */

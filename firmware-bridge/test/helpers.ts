@@ -6,7 +6,7 @@ import type { SceneRef } from '@caideng/protocol';
 import { resolveBridgeConfig, type BridgeConfig } from '../src/index.js';
 import type { TestController } from '../../controller/test/helpers.js';
 
-export const BRIDGE_COUNTY = fileURLToPath(new URL('./fixtures/bridge-county.json', import.meta.url));
+export const BRIDGE_COUNTY = fileURLToPath(new URL('../config/gateway-demo.json', import.meta.url));
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** The wiring the tests use: a lotus dimmer on PWM pin 9, a relay on 7, RGB on 3/5/6, kiosk buttons on 2 and 4, its LED on 13. */

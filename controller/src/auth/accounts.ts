@@ -58,7 +58,7 @@ export class Accounts extends Feature {
     const existing = await db.selectFrom('users').select('username').execute();
     const have = new Set(existing.map((u) => u.username));
     const seed: { username: string; displayName: string; role: UserRole; scopes: string[] }[] = [];
-    if (!existing.some(() => true)) seed.push({ username: 'admin', displayName: '管理员 Administrator', role: 'admin', scopes: [] });
+    if (!existing.some(() => true)) seed.push({ username: 'admin', displayName: 'Administrator', role: 'admin', scopes: [] });
     if (this.ctx.config.auth.demoUsers) {
       for (const u of DEMO_USERS) if (!have.has(u.username) && u.scopes.every((s) => this.tree.node(s))) seed.push(u);
     }

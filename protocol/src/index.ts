@@ -5,3 +5,4 @@ export * from './topics.js';
 export * from './errors.js';
 export * from './validate.js';
 export * from './realtime.js';
+export * from './history.js';

@@ -7,6 +7,7 @@
  * the stored one, which is what makes a replay duplicate-safe.
  */
 import { InfluxDB, type IPoint } from 'influx';
+import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
 import type { Logger } from 'pino';
 import { BUCKET_MS, CATALOG, MEASUREMENTS, type Level, type Measurement, type MetricPoint } from './catalog.js';
 import { MetricsStoreError, alignDown, alignUp, type BucketQuery, type BucketRow, type MetricsStore, type Retention } from './metricsStore.js';
@@ -24,6 +25,8 @@ const ROLLUPS = [
   { level: 'hour', from: 'minute', every: '1h', resample: 'RESAMPLE EVERY 10m FOR 2h' },
   { level: 'day', from: 'hour', every: '1d', resample: 'RESAMPLE EVERY 1h FOR 2d' },
 ] as const;
+
+const NO_BACKOFF: IBackoffStrategy = { getDelay: () => 0, next: () => NO_BACKOFF, reset: () => NO_BACKOFF };
 
 const q = (name: string) => `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const lit = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -47,8 +50,9 @@ export class InfluxMetricsStore implements MetricsStore {
       database: options.database,
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
-      // Our own writer retries with backoff and spills to the outbox; the client must fail fast.
-      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs },
+      // Our own writer retries with backoff and spills to the outbox: the client fails fast, and never takes its
+      // one host out of service for a while of its own (its pool would answer 'No host available' meanwhile).
+      pool: { maxRetries: 0, requestTimeout: options.requestTimeoutMs, backoff: NO_BACKOFF },
     });
   }
 

@@ -146,3 +146,32 @@ describe.each(Object.keys(SUBJECTS))('metrics store contract: %s', (kind) => {
     expect(peak).toEqual([[t0, 100]]);
   });
 });
+
+describe('embedded store retention', () => {
+  it('prunes raw points past their days in chunks and keeps answering from the roll-ups', async () => {
+    const dir = tempDir('caideng-metrics-');
+    const db = await openDb({ file: join(dir, 'm.sqlite'), log });
+    const store = new SqliteMetricsStore({ db, log, retention: { rawDays: 30, minuteDays: 35, hourDays: 400, dayDays: 0 }, writer: 'in-thread', pruneChunkRows: 100 });
+    try {
+      await store.start();
+      const now = Date.now();
+      const old = Math.floor((now - 40 * 86_400_000) / HOUR) * HOUR;
+      const points = Array.from({ length: 600 }, (_, i) => tele('ret', 'g1', old + i * 6000, { watts: 30, wh: 0.05 }));
+      points.push(tele('ret', 'g1', now - HOUR, { watts: 30, wh: 0.05 }));
+      await store.write(points);
+      // The background job: roll-ups of what arrived (from the oldest new point), then the prune.
+      const removed = await store.maintain(now);
+      // 600 raw points and their 60 minute buckets are past their days; the hour and day roll-ups stay.
+      expect(removed).toBe(600 + 60);
+      const raw = await store.buckets({ measurement: 'telemetry', field: 'wh', from: old, to: old + HOUR, level: 'raw' });
+      expect(raw).toEqual([]);
+      const hour = await series(store, { measurement: 'telemetry', field: 'wh', where: { compound: 'ret' }, from: old, to: old + HOUR, level: 'hour', inner: 'sum', outer: 'sum' });
+      expect(hour).toHaveLength(1);
+      expect(hour[0]![1]).toBeCloseTo(30, 6);
+    } finally {
+      await store.close();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -146,7 +146,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await http.register(commandRoutes, { commands, guard });
     await http.register(sceneRoutes, { scenes, registry, guard });
     await http.register(credentialRoutes, { credentials, guard });
-    await http.register(metricsRoutes, { metrics, registry });
+    await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
     await registerDashboard(http);
     await broker.start(http.server);
     brokerStarted = true;

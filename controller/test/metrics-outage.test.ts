@@ -14,6 +14,7 @@ import type { ConfigInput } from '@caideng/controller';
 
 const OUTAGE_MS = Math.max(3000, Number(process.env.CAIDENG_OUTAGE_MS ?? 5000));
 const GROUPS = ['g01', 'g02', 'g03'];
+const TIMEOUT = 2 * OUTAGE_MS + 30_000;
 
 let influxd: Influxd;
 let dbs = 0;
@@ -151,7 +152,7 @@ describe('metrics while InfluxDB is away', () => {
     expect(c.outboxDropped).toBe(0);
     expect(duringOutage).toBeGreaterThan(100);
     expectAllStored(flow, await stored(database));
-  });
+  }, TIMEOUT);
 
   it('keeps them when the controller restarts during the outage: the outbox survives', async () => {
     const database = `outage${++dbs}`;
@@ -192,5 +193,5 @@ describe('metrics while InfluxDB is away', () => {
     expect(second.metrics.counters.outboxPoints).toBe(0);
     expect(second.metrics.counters.replayed).toBeGreaterThanOrEqual(carried);
     expectAllStored(flow, await stored(database));
-  });
+  }, TIMEOUT);
 });

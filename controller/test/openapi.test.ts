@@ -180,6 +180,7 @@ describe('real answers match the document', () => {
     await call('GET', `/api/energy?compound=alpha&from=${to - 86_400_000}&to=${to}`);
     await call('GET', `/api/history/burn-hours?compound=alpha&from=${to - 86_400_000}&to=${to}`);
     await call('GET', `/api/history/faulty-groups?from=${to - 86_400_000}&to=${to}`);
+    await call('GET', '/api/history/presses?compound=alpha&limit=5');
     await call('GET', `/api/history?series=power&from=${to}&to=${to - 1}`);
   });
 

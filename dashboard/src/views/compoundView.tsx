@@ -1,4 +1,5 @@
 /** One compound: its numbers and power, every lantern group with status, watts and last seen, its kiosks and their presses. */
+import { HistoryPanel } from '../components/historyPanel';
 import { KpiStrip } from '../components/kpiStrip';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
@@ -55,6 +56,8 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
         </div>
         <PressFeed presses={feed} county={county} showCompound={false} />
       </section>
+
+      <HistoryPanel compound={compound.id} />
 
       <section class="panel" aria-labelledby="groups-title">
         <h2 id="groups-title" class="panel__title">{i.t('compound.groups')}</h2>

@@ -13,6 +13,8 @@ import {
   GroupFiguresQuery,
   HistoryAnswer,
   HistoryQuery,
+  Id,
+  PressView,
   type HistoryLevel,
 } from '@caideng/protocol';
 import { compoundFilter } from '../../auth/access.js';
@@ -25,6 +27,8 @@ import type { Metrics } from './metrics.js';
 export interface MetricsRoutesOptions {
   metrics: Metrics;
   registry: Registry;
+  /** The latest stored presses, newest first (the kiosk feature's). */
+  recentPresses: (limit: number, compound?: string) => Promise<PressView[]>;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -37,7 +41,16 @@ const UNITS = { power: 'W', energy: 'kWh', online: 'share', satisfaction: 'press
 const MAX_RANGE_MS = 3660 * 86_400_000;
 const read = { action: 'read', compound: 'query' } as const;
 
-export default async function metricsRoutes(app: FastifyInstance, { metrics, registry, now = Date.now }: MetricsRoutesOptions): Promise<void> {
+const PressesQuery = Type.Object(
+  {
+    compound: Type.Optional(Id),
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'presses in the answer, default 50, at most 200' })),
+  },
+  { additionalProperties: false },
+);
+type PressesQuery = Type.Static<typeof PressesQuery>;
+
+export default async function metricsRoutes(app: FastifyInstance, { metrics, registry, recentPresses, now = Date.now }: MetricsRoutesOptions): Promise<void> {
   const range = (q: { compound?: string | undefined; from?: string | undefined; to?: string | undefined }, path = 'querystring') => {
     if (q.compound !== undefined && !registry.compound(q.compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [q.compound]);
     const to = q.to === undefined ? now() : Number(q.to);
@@ -110,6 +123,24 @@ export default async function metricsRoutes(app: FastifyInstance, { metrics, reg
         return { from, to, unit: what === 'burn' ? 'h' : 'reports', groups };
       },
     );
+  /** The latest kiosk presses, newest first: the dashboard's feed is filled from here when a page opens. */
+  app.get<{ Querystring: PressesQuery }>(
+    '/api/history/presses',
+    {
+      config: { access: read },
+      schema: { querystring: PressesQuery, response: { 200: answer(Type.Array(PressView), 'the latest stored presses, newest first') } },
+    },
+    async (req) => {
+      const { compound } = req.query;
+      if (compound !== undefined && !registry.compound(compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [compound]);
+      const limit = Math.min(200, req.query.limit === undefined ? 50 : Number(req.query.limit));
+      const keep = compoundFilter(req);
+      // A caller who sees only some compounds gets theirs: ask for more, then narrow.
+      const rows = await recentPresses(compound === undefined ? limit * 4 : limit, compound);
+      return rows.filter((p) => keep(p.compound)).slice(0, limit);
+    },
+  );
+
   figures('burn', '/api/history/burn-hours', 'hours each lantern group was lit over the range, largest first');
   figures('faults', '/api/history/faulty-groups', 'the lantern groups that reported faults most over the range');
 }

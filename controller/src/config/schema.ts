@@ -178,6 +178,7 @@ export const ConfigSchema = Type.Object(
         dayRetentionDays: Type.Integer({ minimum: 0, default: 0, description: 'daily roll-ups are kept this long; 0 keeps them for ever' }),
         batchPoints: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'points per write to the store' }),
         flushMs: Type.Integer({ minimum: 10, default: 1000, description: 'a batch that has not filled up is written after this long' }),
+        writeConcurrency: Type.Integer({ minimum: 1, maximum: 8, default: 2, description: 'InfluxDB writes in flight at once (the embedded store takes one at a time)' }),
         bufferMaxPoints: Type.Integer({ minimum: 100, default: 100_000, description: 'points held in memory while a write runs; more spill to the outbox' }),
         outboxMaxPoints: Type.Integer({
           minimum: 1000,

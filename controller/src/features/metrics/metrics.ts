@@ -82,7 +82,9 @@ export class Metrics extends Feature {
           )
         : new SqliteMetricsStore({ db: ctx.db, log: this.log, retention, writer: ctx.config.storage.telemetryWriter, pruneChunkRows: ctx.config.storage.pruneChunkRows }));
     this.outbox = new Outbox(ctx.db, m.outboxMaxPoints, m.outboxWarnShare, this.log);
-    this.writer = new MetricsWriter(this.store, this.outbox, m, this.log, (from, to) => this.store.rollup(from, to));
+    // The SQLite store's writer thread takes one batch at a time.
+    const concurrency = this.store.kind === 'influx' ? m.writeConcurrency : 1;
+    this.writer = new MetricsWriter(this.store, this.outbox, { ...m, concurrency }, this.log, (from, to) => this.store.rollup(from, to));
     this.energy = new EnergyIntegrator(m.energyGapMs);
     const sqlite = this.store instanceof SqliteMetricsStore ? this.store : null;
     this.maintainJob = sqlite

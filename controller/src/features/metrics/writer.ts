@@ -1,7 +1,8 @@
 /**
  * Points on their way to the metrics store. The bus listeners only push into an in-memory buffer: the live
- * ingest path never waits for the store. Batches leave by size (`batchPoints`) or time (`flushMs`), one
- * write at a time. A batch the store refuses goes to the on-disk outbox, and so does every later batch
+ * ingest path never waits for the store. Batches leave by size (`batchPoints`) or time (`flushMs`), with up
+ * to `concurrency` writes in flight (InfluxDB: 2, so the next batch is serialised while the server takes the
+ * last; SQLite: 1). A batch the store refuses goes to the on-disk outbox, and so does every later batch
  * until the outbox is empty again, so points reach the store in the order they were taken; the outbox is
  * replayed oldest first with backoff. A store that is slow rather than down holds the buffer up: past
  * `bufferMaxPoints` the buffer spills to the outbox instead of growing.
@@ -14,6 +15,8 @@ import type { Outbox } from './outbox.js';
 
 export interface WriterOptions {
   batchPoints: number;
+  /** Writes in flight at once: the next batch is serialised while the store takes the last one. */
+  concurrency: number;
   flushMs: number;
   bufferMaxPoints: number;
   retryBaseMs: number;
@@ -134,22 +137,33 @@ export class MetricsWriter {
   }
 
   private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
+    const inFlight = new Set<Promise<void>>();
+    while (this.buffer.length > 0 || inFlight.size > 0) {
+      if (this.buffer.length === 0 || inFlight.size >= this.options.concurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
       const batch = this.buffer.length <= this.options.batchPoints ? this.buffer : this.buffer.slice(0, this.options.batchPoints);
       this.buffer = batch === this.buffer ? [] : this.buffer.slice(batch.length);
       this.counters.buffered = this.buffer.length;
       if (!this.ready || this.backlogged) {
+        // Behind the outbox: the writes still out finish first, so the outbox keeps the order.
+        await Promise.all(inFlight);
         await this.spill(batch);
         continue;
       }
-      const written = await this.tryWrite(batch);
-      if (written) {
-        this.counters.written += batch.length;
-        continue;
-      }
-      await this.spill(batch);
-      this.kick();
+      const write: Promise<void> = this.writeOrSpill(batch).finally(() => inFlight.delete(write));
+      inFlight.add(write);
     }
+  }
+
+  private async writeOrSpill(batch: readonly MetricPoint[]): Promise<void> {
+    if (await this.tryWrite(batch)) {
+      this.counters.written += batch.length;
+      return;
+    }
+    await this.spill(batch);
+    this.kick();
   }
 
   /** One write; false when it failed (counted, logged). Past the buffer's bound while it runs, the buffer spills. */

@@ -2,11 +2,14 @@
  * The InfluxDB store against a real influxd: at start it creates its database, the four retention
  * policies and a continuous query per measurement and level (again at the next start, without error);
  * it says plainly when the server is unreachable or refuses the credentials (and never prints the
- * password); a controller configured for InfluxDB answers the history API from it.
+ * password); a controller configured for InfluxDB answers the history API from it, and every query of the
+ * Grafana dashboard in deploy/ runs against the schema it made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { InfluxMetricsStore } from '../src/features/metrics/influxStore.js';
 import { MEASUREMENTS } from '../src/features/metrics/catalog.js';
@@ -15,6 +18,7 @@ import { ADMIN, startInfluxd, type Influxd } from './influxd.js';
 import { startTestController } from './helpers.js';
 
 const log = pino({ level: 'silent' });
+const GRAFANA = fileURLToPath(new URL('../../deploy/grafana/caideng-metrics.json', import.meta.url));
 const retention = { rawDays: 14, minuteDays: 90, hourDays: 730, dayDays: 0 };
 
 let influxd: Influxd;
@@ -91,6 +95,16 @@ describe('InfluxDB metrics store', () => {
       expect(body.points).toEqual(Array.from({ length: 6 }, (_, i) => [t0 + i * 10_000, 120]));
       const metrics = (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()) as { metrics: { backend: string; storeReady: number } };
       expect(metrics.metrics).toMatchObject({ backend: 'influx', storeReady: 1 });
+      // Every query of the Grafana dashboard in deploy/ runs against this schema, and the power panel sees the readings.
+      const dashboard = JSON.parse(readFileSync(GRAFANA, 'utf8')) as { panels: Array<{ title: string; targets: Array<{ query: string }> }> };
+      const answers = new Map<string, unknown>();
+      for (const panel of dashboard.panels) {
+        for (const target of panel.targets) {
+          const q = target.query.replace(/\$timeFilter/g, 'time > now() - 1h').replace(/\$__interval/g, '10s').replace(/\$compound/g, '.*');
+          answers.set(panel.title, await influxd.query(q, 'served'));
+        }
+      }
+      expect(JSON.stringify(answers.get('Power, county (W) · 功率'))).toContain(',120]');
     } finally {
       await ctl.dispose();
     }

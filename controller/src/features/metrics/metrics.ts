@@ -61,6 +61,8 @@ export class Metrics extends Feature {
   private startFailures = 0;
   private lastBroker: { at: number; accepted: number; rejected: number; rateLimited: number } | null = null;
   private stopped = false;
+  private markReady: () => void = () => undefined;
+  private readonly readyOnce = new Promise<void>((resolve) => (this.markReady = resolve));
   /** The last reason the store could not start, for logs and tests. */
   lastStartError: MetricsStoreError | null = null;
 
@@ -103,9 +105,9 @@ export class Metrics extends Feature {
     };
   }
 
-  /** Resolves once the store is set up (tests); rejects with the last error when `failFast`. */
-  async ready(): Promise<void> {
-    while (!this.writer.ready && !this.stopped) await (this.starting ?? new Promise((r) => setTimeout(r, 50)));
+  /** Resolves once the store is set up and takes writes (tests, the benchmark). */
+  ready(): Promise<void> {
+    return this.readyOnce;
   }
 
   override async start(): Promise<void> {
@@ -268,6 +270,7 @@ export class Metrics extends Feature {
       .start()
       .then(() => {
         this.writer.ready = true;
+        this.markReady();
         this.lastStartError = null;
         if (this.startFailures > 0) this.log.info({ failures: this.startFailures }, 'metrics store is set up');
         this.writer.kick();

@@ -25,6 +25,7 @@ let mqttPort = 0;
 let startedAt = 0;
 /** Everything the controller printed, stdout and stderr. */
 let output = '';
+const operatorToken = () => readProvisioning(dataDir)!.operator!.token;
 
 beforeAll(async () => {
   startedAt = Date.now();
@@ -67,7 +68,7 @@ afterAll(async () => {
 describe('npm start', () => {
   it('brings every simulated group of the 22 compounds online within 20 s', async () => {
     // Wait for the live summaries to say so (event-driven), then check the HTTP answer itself.
-    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: operatorToken() } });
     const allOnline = (s: CompoundSummary[]) => s.length === 22 && s.every((c) => c.groups > 0 && c.groupsOnline === c.groups);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('groups not all online within 20 s of start')), Math.max(0, 20_000 - (Date.now() - startedAt)));
@@ -82,7 +83,9 @@ describe('npm start', () => {
       socket.on('connect', () => socket.emit('subscribe', '*'));
     });
     socket.close();
-    const compounds = (await (await fetch(`${httpUrl}/api/compounds`)).json()) as Array<CompoundSummary & { name: string }>;
+    const compounds = (await (await fetch(`${httpUrl}/api/compounds`, { headers: { authorization: `Bearer ${operatorToken()}` } })).json()) as Array<
+      CompoundSummary & { name: string }
+    >;
     expect(compounds).toHaveLength(22);
     expect(compounds.map((c) => c.name)).toEqual(expect.arrayContaining(['星河家园', '星河春天', '南湖逸都', '桑海森林柏麓郡', '清心园']));
     for (const c of compounds) {
@@ -94,8 +97,27 @@ describe('npm start', () => {
     expect(Date.now() - startedAt).toBeLessThan(20_000);
   });
 
+  it('prints who can sign in, and the demo users sign in with the passwords npm run credentials shows', async () => {
+    for (const name of ['admin', 'xinghe-staff', 'nanhu-officer', 'xuyang-officer', 'committee']) expect(output).toContain(name);
+    expect(output).toContain('npm run credentials -- --users');
+    const users = readProvisioning(dataDir)!.users!;
+    expect(users.map((u) => u.username).sort()).toEqual(['admin', 'committee', 'nanhu-officer', 'xinghe-staff', 'xuyang-officer']);
+    // No password in what npm start printed: they are in the provisioning file only.
+    for (const u of users) expect(output).not.toContain(u.password);
+    const staff = users.find((u) => u.username === 'xinghe-staff')!;
+    const login = await fetch(`${httpUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: staff.username, password: staff.password }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const mine = (await (await fetch(`${httpUrl}/api/compounds`, { headers: { cookie } })).json()) as Array<{ name: string }>;
+    expect(mine.map((c) => c.name).sort()).toEqual(['星河家园', '星河春天'].sort());
+  });
+
   it('lights the demo county: each group plays its lantern scene', async () => {
-    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: operatorToken() } });
     const lit = await new Promise<DeviceStatus>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no group started its scene')), 15_000);
       const check = (list: DeviceStatus[]) => {

@@ -7,14 +7,20 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
-import { CaidengError, parseDeviceUsername } from '@caideng/protocol';
-import { readProvisioning, provisioningPath, type ProvisioningFile } from './credentials/provisioning.js';
+import { CaidengError, USER_ROLES, USERNAME_PATTERN, parseDeviceUsername } from '@caideng/protocol';
+import { readProvisioning, provisioningPath, type ProvisionedUser, type ProvisioningFile } from './credentials/provisioning.js';
 import { revokeOffline, rotateOffline } from './credentials/offline.js';
+import { withAccounts } from './auth/offline.js';
 import { RevokedAnswer, RotatedAnswer } from './credentials/schemas.js';
 
-const USAGE = `Usage: caideng-admin credentials [options]             print the device credentials
+const USAGE = `Usage: caideng-admin credentials [options]             print the device credentials and generated user passwords
        caideng-admin credentials rotate DEVICE [options]  issue DEVICE a new secret
        caideng-admin credentials revoke DEVICE [options]  remove DEVICE's credential
+       caideng-admin users list [options]                 the people who can sign in
+       caideng-admin users add USER --role ROLE [--scope ID]... [--name NAME]
+                                                          a new user with a generated password (printed once)
+       caideng-admin users passwd USER                    a new generated password for USER (their sessions end)
+       caideng-admin users disable USER | enable USER     refuse or re-admit USER (sessions end at once)
 
 DEVICE is an MQTT username, {compound}/{role}/{device}, e.g. xinghe-jiayuan/group/g01.
 Rotating or revoking ends the device's live sessions at once; a revoked device is refused until it is
@@ -23,8 +29,15 @@ API; with none, it is made in the store of the data directory and the next start
 
   --data-dir DIR          the controller's data directory (default $CAIDENG_DATA_DIR or var/data)
   --compound ID           only this compound (listing)
-  --role ROLE             only group, kiosk, bridge or monitor accounts (listing)
+  --role ROLE             only group, kiosk, bridge or monitor accounts (listing); for users: staff, officer, committee or admin
+  --users                 only the users with generated passwords (listing)
+  --scope ID              a registry node the user acts in (a compound, community, street, the county); repeatable
+  --name NAME             the user's display name
   --format FORMAT         table (default), json, or env (listing: the first match as shell variables)
+
+USER is a username (lower case letters, digits, . _ -). Users are changed in the store of the data
+directory; a running controller sees the change at the user's next request. Passwords a user chose
+are never shown: only generated ones, until their user changes them.
   -h, --help              this text
 `;
 
@@ -61,7 +74,7 @@ async function credentials(argv: string[]): Promise<number> {
   if (argv[0] === 'rotate' || argv[0] === 'revoke') return change(argv[0], argv.slice(1));
   const { values, positionals } = parse({
     args: argv,
-    options: { ...common, compound: { type: 'string' }, role: { type: 'string' } },
+    options: { ...common, compound: { type: 'string' }, role: { type: 'string' }, users: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
@@ -74,9 +87,15 @@ async function credentials(argv: string[]): Promise<number> {
     err(`no credentials for compound '${values.compound}'\n`);
     return 1;
   }
+  const users = file.users ?? [];
+  if (values.users) {
+    if (values.format === 'json') out(JSON.stringify({ users }, null, 2) + '\n');
+    else out(userTable(users));
+    return 0;
+  }
   switch (values.format) {
     case 'json':
-      out(JSON.stringify({ ...file, devices }, null, 2) + '\n');
+      out(JSON.stringify({ ...file, devices, users }, null, 2) + '\n');
       return 0;
     case 'env': {
       const d = devices[0];
@@ -91,12 +110,68 @@ async function credentials(argv: string[]): Promise<number> {
       const w = Math.max(8, ...devices.map((d) => d.username.length));
       const lines = [`MQTT ${file.mqtt.url}${file.operator ? `\nHTTP operator token: ${file.operator.token}` : ''}\n`, `${'username'.padEnd(w)}  password`];
       for (const d of devices) lines.push(`${d.username.padEnd(w)}  ${d.password}`);
-      out(lines.join('\n') + '\n');
+      out(lines.join('\n') + '\n' + (users.length > 0 ? `\nUsers (sign in at ${file.http?.url ?? 'the dashboard'}):\n${userTable(users)}` : ''));
       return 0;
     }
     default:
       throw new UsageError(`unknown --format '${values.format}': use table, json or env`);
   }
+}
+
+function userTable(users: ProvisionedUser[]): string {
+  const w = Math.max(8, ...users.map((u) => u.username.length));
+  return [`${'username'.padEnd(w)}  ${'password'.padEnd(19)}  role       scopes`, ...users.map((u) => `${u.username.padEnd(w)}  ${u.password.padEnd(19)}  ${u.role.padEnd(9)}  ${u.scopes.join(',')}`)].join('\n') + '\n';
+}
+
+/** `users list|add|passwd|disable|enable`: in the store of the data directory (see USAGE). */
+async function users(argv: string[]): Promise<number> {
+  const { values, positionals } = parse({
+    args: argv,
+    options: { ...common, role: { type: 'string' }, scope: { type: 'string', multiple: true }, name: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return (out(USAGE), 0);
+  const [action, username, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}'`);
+  const actions = ['list', 'add', 'passwd', 'disable', 'enable'];
+  if (!action || !actions.includes(action)) throw new UsageError(`users needs one of ${actions.join(', ')}`);
+  if (action !== 'list' && !username) throw new UsageError(`users ${action} needs a USER`);
+  if (values.format !== 'table' && values.format !== 'json') throw new UsageError(`unknown --format '${values.format}': use table or json`);
+  const role = values.role;
+  if (action === 'add' && !USER_ROLES.includes(role as never)) throw new UsageError(`users add needs --role ${USER_ROLES.join('|')}`);
+  return withAccounts(values['data-dir'], async (accounts, record) => {
+    const show = (v: unknown, text: string) => out(values.format === 'json' ? JSON.stringify(v) + '\n' : text);
+    switch (action) {
+      case 'list': {
+        const list = await accounts.list();
+        const w = Math.max(8, ...list.map((u) => u.username.length));
+        show(list, list.map((u) => `${u.username.padEnd(w)}  ${u.role.padEnd(9)}  ${u.disabled ? 'disabled' : 'enabled '}  ${u.scopes.join(',')}`).join('\n') + '\n');
+        return 0;
+      }
+      case 'add': {
+        if (!new RegExp(USERNAME_PATTERN).test(username!)) throw new UsageError(`'${username}' is not a username (lower case letters, digits, . _ -)`);
+        const created = await accounts.create({ username: username!, role: role as never, scopes: values.scope ?? [], ...(values.name ? { displayName: values.name } : {}) });
+        await record('user.create', username!, { role, scopes: values.scope ?? [] });
+        show(created, `${username}  ${created.password}\n`);
+        return 0;
+      }
+      case 'passwd': {
+        const password = await accounts.setPassword(username!);
+        await accounts.endSessions(username!);
+        await record('user.password', username!, null);
+        show({ username, password }, `${username}  ${password}\n`);
+        return 0;
+      }
+      default: {
+        const user = await accounts.update(username!, { disabled: action === 'disable' });
+        if (action === 'disable') await accounts.endSessions(username!);
+        await record(`user.${action}`, username!, null);
+        show(user, `${username} ${action}d\n`);
+        return 0;
+      }
+    }
+  });
 }
 
 type Answer = RotatedAnswer | RevokedAnswer;
@@ -159,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') return (out(USAGE), 0);
-  const commands: Record<string, (argv: string[]) => Promise<number>> = { credentials };
+  const commands: Record<string, (argv: string[]) => Promise<number>> = { credentials, users };
   const run = command ? commands[command] : undefined;
   try {
     if (!run) throw new UsageError(command ? `unknown command '${command}'` : 'no command given');

@@ -30,7 +30,10 @@ import metricsRoutes from './features/metrics/routes.js';
 import { processCounters } from './processGuard.js';
 import { createHttp, newHttpCounters, registerDashboard } from './http/server.js';
 import healthRoutes from './http/health.js';
-import { requireOperator } from './http/auth.js';
+import { Accounts } from './auth/accounts.js';
+import { AuditLog } from './auth/audit.js';
+import { AuthGate, installAuth } from './auth/http.js';
+import authRoutes from './auth/routes.js';
 import type { Feature, FeatureContext } from './features/feature.js';
 
 export const VERSION = '0.1.0';
@@ -44,6 +47,9 @@ export interface ControllerHandle {
   broker: Broker;
   registry: Registry;
   credentials: CredentialStore;
+  accounts: Accounts;
+  audit: AuditLog;
+  gate: AuthGate;
   state: DeviceState;
   commands: Commands;
   presses: KioskPresses;
@@ -76,6 +82,9 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const http = createHttp(config.http, log, httpCounters);
   const registry = new Registry(ctx);
   const credentials = new CredentialStore(ctx, registry);
+  const accounts = new Accounts(ctx, registry);
+  const audit = new AuditLog(ctx);
+  const gate = new AuthGate(accounts, credentials, config.auth, config.dataDir, db, log.child({ module: 'sessions' }));
   const broker = new Broker(config.mqtt, log.child({ module: 'broker' }), bus, credentials, registry);
   const state = new DeviceState(ctx, registry, broker);
   const telemetry = new TelemetryStore(ctx);
@@ -84,7 +93,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const presses = new KioskPresses(ctx, broker);
   const requests = new Requests(ctx, broker, scenes);
   const rejections = new Rejections(ctx);
-  const realtime = new Realtime(ctx, http.server, registry, state);
+  const realtime = new Realtime(ctx, http.server, registry, state, gate);
   // Features register their deadline handlers in start(); the deadlines start last, once the controller serves.
   const deadlines = new Deadlines(ctx);
   const metrics = new Metrics(ctx, {
@@ -97,7 +106,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   });
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
-  const features: Feature[] = [registry, credentials, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
+  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
@@ -123,7 +132,8 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
       await f.start();
       started.push(f);
     }
-    const guard = requireOperator(credentials);
+    await http.register(installAuth, { gate, audit, secureCookies: config.http.trustProxy ? 'auto' : false });
+    await http.register(authRoutes, { gate, audit, bus });
     await http.register(healthRoutes, {
       startedAt: Date.now(),
       version: VERSION,
@@ -138,14 +148,15 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
         estimates: { ...scenes.estimates.counters, queued: scenes.estimates.queued, running: scenes.estimates.busy ? 1 : 0 },
         store: storeHealth(db).counters(),
         deadlines: deadlines.counters,
+        audit: audit.counters,
         process: processCounters,
         metrics: metrics.counters,
       }),
     });
     await http.register(countyRoutes, { registry, state });
-    await http.register(commandRoutes, { commands, guard });
-    await http.register(sceneRoutes, { scenes, registry, guard });
-    await http.register(credentialRoutes, { credentials, guard });
+    await http.register(commandRoutes, { commands });
+    await http.register(sceneRoutes, { scenes, registry });
+    await http.register(credentialRoutes, { credentials });
     await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
     await registerDashboard(http);
     await broker.start(http.server);
@@ -176,6 +187,9 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     broker,
     registry,
     credentials,
+    accounts,
+    audit,
+    gate,
     state,
     commands,
     presses,

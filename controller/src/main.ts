@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   }
   if (values.demo) {
     section('demo').simulate = true;
+    ((input.auth ??= {}) as NonNullable<ConfigInput['auth']>).demoUsers ??= true;
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;
   }
 
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
       .catch((err: unknown) => controller.log.error({ err }, 'simulated county failed'));
   }
   process.stdout.write(
-    `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n\n`,
+    `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n${await signInBanner(controller)}\n`,
   );
 
   const stopAll = async () => {
@@ -139,6 +140,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Who can sign in (no passwords: those are in the provisioning file, shown by `npm run credentials`). */
+async function signInBanner(controller: Awaited<ReturnType<typeof startController>>): Promise<string> {
+  const users = (await controller.accounts.list()).filter((u) => !u.disabled);
+  const names = (scopes: string[]) => scopes.map((s) => controller.accounts.tree.node(s)?.name ?? s).join(', ');
+  const w = Math.max(8, ...users.map((u) => u.username.length));
+  const lines = users.map((u) => `    ${u.username.padEnd(w)}  ${u.role.padEnd(9)}  ${u.role === 'admin' ? 'everything' : names(u.scopes)}`);
+  return `\n  Sign in 登录 as one of these users; their passwords: npm run credentials -- --users\n${lines.join('\n')}\n`;
 }
 
 main().catch((err: unknown) => {

@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import { topic } from '@caideng/protocol';
 import { startController, readProvisioning, type ControllerHandle } from '@caideng/controller';
 import { storeHealth } from '../src/store/db.js';
-import { SMALL_COUNTY, connect, endClient, publish, tempDir } from './helpers.js';
+import { SMALL_COUNTY, connect, endClient, publish, tempDir, apiFetch, operatorTokenOf } from './helpers.js';
 import { LogWatch, bringBack, takeAway } from './storeFaults.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,7 +89,7 @@ describe('background jobs', () => {
         watch.waitFor('deadline timer could not use the store'),
         watch.waitFor('WAL checkpointer stopped; restarting it'),
       ]);
-      const health = await fetch(`${ctl.httpUrl}/api/health`);
+      const health = await apiFetch(ctl, `/api/health`);
       expect(health.status).toBe(200);
       expect(((await health.json()) as { status: string }).status).toBe('ok');
 
@@ -112,7 +112,7 @@ describe('background jobs', () => {
       expect(await count(ctl, 'rejections', "WHERE reason = 'old'")).toBe(0);
       expect(await ctl.deadlines.get('outage/1')).toMatchObject({ status: 'fired', attempts: 1 });
 
-      const metrics = (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()) as Record<string, Record<string, number | string>>;
+      const metrics = (await (await apiFetch(ctl, `/api/metrics`)).json()) as Record<string, Record<string, number | string>>;
       expect(metrics.telemetry).toMatchObject({ stored: 5, dropped: 0, pruned: 1 });
       expect(metrics.telemetry!.flushFailures).toBeGreaterThanOrEqual(1);
       expect(metrics.telemetry!.pruneFailures).toBeGreaterThanOrEqual(1);
@@ -162,7 +162,9 @@ describe('the controller process', () => {
       const [, httpUrl] = await waitForOutput(/Dashboard[^:]*:\s+(http:\/\/[0-9.:]+)\//);
       child.stdin!.write('reject\n');
       await waitForOutput(/unhandled promise rejection/);
-      const metrics = (await (await fetch(`${httpUrl}/api/metrics`)).json()) as { process: Record<string, number> };
+      const metrics = (await (await fetch(`${httpUrl}/api/metrics`, { headers: { authorization: `Bearer ${operatorTokenOf(dataDir)}` } })).json()) as {
+        process: Record<string, number>;
+      };
       expect(metrics.process).toMatchObject({ unhandledRejections: 1, uncaughtExceptions: 0 });
       expect((await fetch(`${httpUrl}/api/health`)).status).toBe(200);
       const rejection = out.split('\n').find((l) => l.includes('unhandled promise rejection'))!;

@@ -15,7 +15,7 @@ import type { MqttClient } from 'mqtt';
 import { topic, type DeviceError, type DeviceResponse, type KioskReceipt } from '@caideng/protocol';
 import { PacketFramer } from '../src/broker/packetGuard.js';
 import { FailureLimiter, TokenBuckets } from '../src/broker/limits.js';
-import { connect, connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
+import { connect, connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController, apiFetch } from './helpers.js';
 import { connectPacket, header, openSocket, readBytes, remainingLength } from './rawMqtt.js';
 
 const run = promisify(execFile);
@@ -23,7 +23,7 @@ const g01 = { compound: 'alpha', role: 'group' as const, device: 'g01' };
 const k1 = { compound: 'alpha', role: 'kiosk' as const, device: 'k1' };
 const closed = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
 const clientClosed = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
-const metrics = async (ctl: TestController) => (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()) as { mqtt: Record<string, number> & { rejectedByCode: Record<string, number> } };
+const metrics = async (ctl: TestController) => (await (await apiFetch(ctl, `/api/metrics`)).json()) as { mqtt: Record<string, number> & { rejectedByCode: Record<string, number> } };
 
 describe('packet framing (unit)', () => {
   it('follows packet boundaries across chunks and refuses a declared length over the limit', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisioningPath } from '../src/credentials/provisioning.js';
 import { readProvisioning } from '../src/credentials/provisioning.js';
@@ -259,5 +260,60 @@ describe('the controller process when its HTTP port is taken', () => {
       await new Promise((resolve) => blocker.close(resolve));
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('users command', () => {
+  const signIn = (username: string, password: string) =>
+    fetch(`${ctl.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+
+  it('lists the generated admin password under users, next to the devices', async () => {
+    const { code, stdout } = await runCli(CLI, ['credentials', '--data-dir', ctl.dataDir, '--format', 'json']);
+    expect(code).toBe(0);
+    const file = JSON.parse(stdout) as { users: Array<{ username: string; password: string; role: string; scopes: string[] }>; devices: unknown[] };
+    expect(file.devices.length).toBeGreaterThan(0);
+    const admin = file.users.find((u) => u.username === 'admin')!;
+    expect(admin).toMatchObject({ role: 'admin', scopes: [] });
+    expect((await signIn('admin', admin.password)).status).toBe(200);
+    const table = await runCli(CLI, ['credentials', '--users', '--data-dir', ctl.dataDir]);
+    expect(table.stdout).toMatch(/^username\s+password\s+role\s+scopes\nadmin\s+\S+\s+admin/);
+  });
+
+  it('adds a user with a generated password that signs in, changes it, and disables the user, closing their live connection', async () => {
+    const added = await runCli(CLI, ['users', 'add', 'cli-staff', '--role', 'staff', '--scope', 'alpha', '--name', '物业 Li', '--data-dir', ctl.dataDir]);
+    expect(added.code).toBe(0);
+    const [, password] = added.stdout.trim().split(/\s+/);
+    const login = await signIn('cli-staff', password!);
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ username: 'cli-staff', displayName: '物业 Li', compounds: ['alpha'] });
+    const listed = await runCli(CLI, ['users', 'list', '--format', 'json', '--data-dir', ctl.dataDir]);
+    expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ username: 'cli-staff', role: 'staff', scopes: ['alpha'], disabled: false })]));
+
+    const changed = await runCli(CLI, ['users', 'passwd', 'cli-staff', '--data-dir', ctl.dataDir]);
+    const [, next] = changed.stdout.trim().split(/\s+/);
+    expect(next).not.toBe(password);
+    expect((await signIn('cli-staff', password!)).status).toBe(401);
+    const live = await signIn('cli-staff', next!);
+    const cookie = live.headers.get('set-cookie')!.split(';')[0]!;
+    const socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
+    await new Promise<void>((resolve, reject) => (socket.once('connect', () => resolve()), socket.once('connect_error', reject)));
+    const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+
+    expect((await runCli(CLI, ['users', 'disable', 'cli-staff', '--data-dir', ctl.dataDir])).code).toBe(0);
+    expect((await fetch(`${ctl.httpUrl}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
+    expect((await signIn('cli-staff', next!)).status).toBe(401);
+    // Another process changed the store: the controller's periodic re-check closes the live connection.
+    await ctl.realtime.recheck();
+    await dropped;
+    const audit = await ctl.db.selectFrom('audit').select(['actor', 'action']).where('target', '=', 'user:cli-staff').execute();
+    expect(audit.map((a) => `${a.actor} ${a.action}`)).toEqual(['cli user.create', 'cli user.password', 'cli user.disable']);
+  });
+
+  it('says what is wrong with a bad command line', async () => {
+    expect((await runCli(CLI, ['users', 'add', 'someone', '--data-dir', ctl.dataDir])).stderr).toContain('--role staff|officer|committee|admin');
+    const badScope = await runCli(CLI, ['users', 'add', 'someone', '--role', 'staff', '--scope', 'atlantis', '--data-dir', ctl.dataDir]);
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain("CAIDENG_ERR_SCOPE_UNKNOWN: scope 'atlantis' is not a node of the registry");
+    expect((await runCli(CLI, ['users', 'frobnicate', '--data-dir', ctl.dataDir])).code).toBe(2);
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topic, type GroupAck, type GroupCommand } from '@caideng/protocol';
 import type { BusEvents } from '../src/bus/eventBus.js';
-import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
+import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController, apiFetch } from './helpers.js';
 
 type Settled = BusEvents['command.settled'];
 
@@ -24,8 +24,8 @@ async function post(ctl: TestController, path: string, body: unknown): Promise<{
   return { status: res.status, body: await res.json() };
 }
 
-const record = async (ctl: TestController, id: string) => (await fetch(`${ctl.httpUrl}/api/commands/${id}`)).json();
-const metrics = async (ctl: TestController) => (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()).commands;
+const record = async (ctl: TestController, id: string) => (await apiFetch(ctl, `/api/commands/${id}`)).json();
+const metrics = async (ctl: TestController) => (await (await apiFetch(ctl, `/api/metrics`)).json()).commands;
 
 /** Resolves with the next `command.settled` of this command's delivery to `group` that matches. */
 function settled(ctl: TestController, commandId: string, groupId: string, match: (e: Settled) => boolean = () => true, timeoutMs = 5000): Promise<Settled> {
@@ -109,7 +109,7 @@ describe('commands across a restart', () => {
     expect(copy).toEqual(firstCopy);
     const g01Settled = settled(second, copy.tx, 'g01');
     await ack(g01b, 'g01', copy.tx, 'duplicate');
-    expect((await g01Settled).delivery).toMatchObject({ status: 'duplicate', late: false, source: 'api', issuer: 'operator-token' });
+    expect((await g01Settled).delivery).toMatchObject({ status: 'duplicate', late: false, source: 'api', issuer: 'operator' });
 
     // g02 comes back, gets it, but its ack is late: the delivery times out, then the late ack corrects it.
     const g02 = await connectGroup(second, 'g02');
@@ -121,7 +121,7 @@ describe('commands across a restart', () => {
     await g02Timeout;
     const g02Late = settled(second, copy.tx, 'g02', (e) => e.delivery.late);
     await ack(g02, 'g02', copy.tx, 'ok');
-    expect((await g02Late).delivery).toMatchObject({ status: 'ok', late: true, source: 'api', issuer: 'operator-token' });
+    expect((await g02Late).delivery).toMatchObject({ status: 'ok', late: true, source: 'api', issuer: 'operator' });
 
     const after = await record(second, longLived.body.id);
     expect(after.deliveries.map((d: { group: string; status: string }) => `${d.group}:${d.status}`)).toEqual(['g01:duplicate', 'g02:ok']);

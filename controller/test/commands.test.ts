@@ -8,7 +8,7 @@ import { decodePayload, topic, type GroupCommand } from '@caideng/protocol';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BusEvents } from '../src/bus/eventBus.js';
-import { SMALL_COUNTY, connectDevice, endClient, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
+import { SMALL_COUNTY, connectDevice, endClient, publish, startTestController, subscribe, tempDir, type TestController, apiFetch } from './helpers.js';
 
 let ctl: TestController;
 const groups: MqttClient[] = [];
@@ -73,16 +73,16 @@ describe('commands', () => {
     expect(cmd).toMatchObject({ scene: { name: 'carp', params: { speed: 1.5 }, seed: 7 }, brightness: 180, startAt });
     expect(cmd.expiresAt).toBeGreaterThan(cmd.ts);
     // Stored: a later read returns the same outcome.
-    const again = await (await fetch(`${ctl.httpUrl}/api/commands/${body.id}`)).json();
+    const again = await (await apiFetch(ctl, `/api/commands/${body.id}`)).json();
     expect(again.deliveries[0].status).toBe('ok');
     expect(again.deliveries[0].settledAt).toBe(again.deliveries[0].ackedAt);
   });
 
   it('records who issued a command: the API\'s bearer token, or the origin a feature names', async () => {
     const viaApi = await post('/api/compounds/alpha/groups/g01/commands?wait=5000', { power: 'on' });
-    expect(viaApi.body).toMatchObject({ source: 'api', issuer: 'operator-token' });
-    const stored = await (await fetch(`${ctl.httpUrl}/api/commands/${viaApi.body.id}`)).json();
-    expect(stored).toMatchObject({ source: 'api', issuer: 'operator-token' });
+    expect(viaApi.body).toMatchObject({ source: 'api', issuer: 'operator' });
+    const stored = await (await apiFetch(ctl, `/api/commands/${viaApi.body.id}`)).json();
+    expect(stored).toMatchObject({ source: 'api', issuer: 'operator' });
 
     const settled: BusEvents['command.settled'][] = [];
     const owner = {};
@@ -112,7 +112,7 @@ describe('commands', () => {
   it('answers 202 with a location when not waiting, and marks unanswered deliveries as timed out', async () => {
     const quick = await startTestController({ commands: { ackTimeoutMs: 200 } });
     try {
-      const res = await fetch(`${quick.httpUrl}/api/compounds/beta/commands`, {
+      const res = await apiFetch(quick, `/api/compounds/beta/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${quick.operatorToken()}` },
         body: JSON.stringify({ power: 'off' }),
@@ -121,7 +121,7 @@ describe('commands', () => {
       const body = await res.json();
       expect(res.headers.get('location')).toBe(`/api/commands/${body.id}`);
       await quick.commands.wait(body.id, 5000);
-      const after = await (await fetch(`${quick.httpUrl}/api/commands/${body.id}`)).json();
+      const after = await (await apiFetch(quick, `/api/commands/${body.id}`)).json();
       expect(after.deliveries.map((d: { status: string }) => d.status)).toEqual(['timeout', 'timeout']);
     } finally {
       await quick.dispose();
@@ -136,7 +136,7 @@ describe('commands', () => {
     writeFileSync(file, JSON.stringify(county));
     const other = await startTestController({ registryFile: file });
     try {
-      const res = await fetch(`${other.httpUrl}/api/compounds/gamma/commands`, {
+      const res = await apiFetch(other, `/api/compounds/gamma/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${other.operatorToken()}` },
         body: JSON.stringify({ power: 'on' }),
@@ -181,7 +181,7 @@ describe('commands', () => {
     expect(unknownGroup.status).toBe(404);
     expect(unknownGroup.body.code).toBe('CAIDENG_ERR_GROUP_NOT_FOUND');
 
-    const route = await fetch(`${ctl.httpUrl}/api/nothing`);
+    const route = await apiFetch(ctl, `/api/nothing`);
     expect(route.status).toBe(404);
     expect((await route.json()).code).toBe('CAIDENG_ERR_NOT_FOUND');
   });

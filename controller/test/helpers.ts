@@ -59,6 +59,22 @@ export async function startTestController(overrides: ConfigInput = {}, dataDir =
   });
 }
 
+export function operatorTokenOf(dataDir: string): string {
+  const t = readProvisioning(dataDir)?.operator?.token;
+  if (!t) throw new Error('no operator token');
+  return t;
+}
+
+/**
+ * `fetch` against the controller as an admin (the operator token), unless the call brings its own
+ * `authorization` header. For tests about something other than who may do what.
+ */
+export function apiFetch(ctl: ControllerHandle, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${operatorTokenOf(ctl.config.dataDir)}`);
+  return fetch(`${ctl.httpUrl}${path}`, { ...init, headers });
+}
+
 /** Connects a device with its real credentials; resolves on CONNACK, rejects on refusal. */
 export function connectDevice(ctl: TestController, username: string, options: IClientOptions = {}, url = ctl.mqttUrl): Promise<MqttClient> {
   return connect(url, { username, password: ctl.password(username), clientId: username, ...options });

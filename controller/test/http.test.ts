@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { STATE_PAGE_MAX, type StatePage } from '@caideng/protocol';
-import { startTestController, type TestController } from './helpers.js';
+import { startTestController, type TestController, apiFetch } from './helpers.js';
 
 let ctl: TestController;
 
@@ -42,7 +42,7 @@ describe('request bodies', () => {
   ];
 
   it('answers a text/plain body, a body without content-type, and a missing body with 415 on every JSON route', async () => {
-    const before = (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()).http.unsupportedMedia;
+    const before = (await (await apiFetch(ctl, `/api/metrics`)).json()).http.unsupportedMedia;
     for (const [method, path] of routes) {
       const plain = await send(path, { method, headers: { 'content-type': 'text/plain' }, body: '{"power":"on"}' });
       const untyped = await send(path, { method, body: new TextEncoder().encode('{"power":"on"}') });
@@ -52,7 +52,7 @@ describe('request bodies', () => {
         expect(r.body).toMatchObject({ statusCode: 415, code: 'CAIDENG_ERR_UNSUPPORTED_MEDIA', error: 'Unsupported Media Type' });
       }
     }
-    const after = (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()).http.unsupportedMedia;
+    const after = (await (await apiFetch(ctl, `/api/metrics`)).json()).http.unsupportedMedia;
     expect(after - before).toBe(routes.length * 3);
   });
 
@@ -130,9 +130,9 @@ describe('/api/state pages', () => {
 });
 
 /** A GET from another loopback address: its own rate-limit bucket. */
-function getFrom(localAddress: string, url: string): Promise<{ status: number; body: any }> {
+function getFrom(localAddress: string, url: string, token: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { localAddress }, (res) => {
+    const req = request(url, { localAddress, headers: { authorization: `Bearer ${token}` } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -162,12 +162,12 @@ describe('request limits', () => {
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await third.json()).toMatchObject({ statusCode: 429, code: 'CAIDENG_ERR_RATE_LIMITED', error: 'Too Many Requests' });
     // Reads have their own budget.
-    for (let i = 0; i < 4; i++) expect((await fetch(`${limited.httpUrl}/api/county`)).status).toBe(200);
-    expect((await fetch(`${limited.httpUrl}/api/scenes`)).status).toBe(429);
-    for (let i = 0; i < 3; i++) expect((await fetch(`${limited.httpUrl}/api/health`)).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await apiFetch(limited, `/api/county`)).status).toBe(200);
+    expect((await apiFetch(limited, `/api/scenes`)).status).toBe(429);
+    for (let i = 0; i < 3; i++) expect((await apiFetch(limited, `/api/health`)).status).toBe(200);
     // The dashboard's files are not limited either.
-    expect((await fetch(`${limited.httpUrl}/`)).status).toBe(200);
-    const metrics = await getFrom('127.0.0.2', `${limited.httpUrl}/api/metrics`);
+    expect((await apiFetch(limited, `/`)).status).toBe(200);
+    const metrics = await getFrom('127.0.0.2', `${limited.httpUrl}/api/metrics`, limited.operatorToken());
     expect(metrics.status).toBe(200);
     expect(metrics.body.http).toMatchObject({ rateLimited: 2, rateLimitedMutating: 1 });
   });

@@ -12,7 +12,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { topic, type KioskReceipt } from '@caideng/protocol';
 import type { KioskHealth } from '../src/bus/eventBus.js';
 import { migrations } from '../src/store/migrations.js';
-import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
+import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController, apiFetch } from './helpers.js';
 
 let ctl: TestController;
 let kiosk: MqttClient;
@@ -88,7 +88,7 @@ async function storedPresses(seq: number) {
 }
 
 async function metrics(): Promise<{ kiosk: { stored: number; duplicates: number; seqReused: number } }> {
-  return (await fetch(`${ctl.httpUrl}/api/metrics`)).json();
+  return (await apiFetch(ctl, `/api/metrics`)).json();
 }
 
 describe('kiosk presses that reuse a seq', () => {

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopDelayWindow, type LoopDelayReading } from '../src/http/loopDelay.js';
-import { startTestController, type TestController } from './helpers.js';
+import { startTestController, type TestController, apiFetch } from './helpers.js';
 
 function block(ms: number): void {
   const end = performance.now() + ms;
@@ -48,7 +48,7 @@ describe('event-loop delay window', () => {
 
   it('is what /api/metrics answers', async () => {
     ctl = await startTestController();
-    const metrics = (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()) as { eventLoopDelayMs: LoopDelayReading };
+    const metrics = (await (await apiFetch(ctl, `/api/metrics`)).json()) as { eventLoopDelayMs: LoopDelayReading };
     expect(Object.keys(metrics.eventLoopDelayMs).sort()).toEqual(['max', 'p50', 'p99', 'windowS']);
     // The first window is still running: fewer than 10 s of it.
     expect(metrics.eventLoopDelayMs.windowS).toBeLessThan(10);

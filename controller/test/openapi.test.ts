@@ -7,7 +7,7 @@ import type { MqttClient } from 'mqtt';
 import { Compile } from 'typebox/compile';
 import { decodePayload, topic } from '@caideng/protocol';
 import { apiRoutes } from '@caideng/controller';
-import { connectDevice, endClient, publish, startTestController, subscribe, waitForDevice, type TestController } from './helpers.js';
+import { connectDevice, endClient, publish, startTestController, subscribe, waitForDevice, type TestController, apiFetch } from './helpers.js';
 
 interface Operation {
   responses: Record<string, { description: string; content?: Record<string, { schema: object }> }>;
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await publish(g01!, topic(me, 'telemetry'), { v: 1, ts, watts: 42.5, faults: ['lamp_failure'], uptimeS: 5 }, { qos: 0 });
   await publish(g01!, topic(me, 'state'), '{"v":1,', { retain: true });
   await waitForDevice(ctl, 'alpha/group/g01', (d) => d.telemetryTs === ts && d.state?.brightness === 200);
-  doc = (await (await fetch(`${ctl.httpUrl}/api/openapi.json`)).json()) as Doc;
+  doc = (await (await apiFetch(ctl, `/api/openapi.json`)).json()) as Doc;
 });
 afterAll(async () => {
   await Promise.all(groups.map((g) => endClient(g, true)));
@@ -67,7 +67,8 @@ async function call(method: string, path: string, params: Record<string, string>
     ...init.raw,
   });
   const text = await res.text();
-  const body = text ? JSON.parse(text) : undefined;
+  const csv = res.headers.get('content-type')?.startsWith('text/csv') ?? false;
+  const body = text && !csv ? JSON.parse(text) : undefined;
   const bare = path.replace(/\?.*/, '');
   const op = doc.paths[bare]?.[method.toLowerCase()];
   expect(op, `${method} ${bare} is documented`).toBeDefined();
@@ -75,6 +76,8 @@ async function call(method: string, path: string, params: Record<string, string>
   expect(documented, `${method} ${bare} documents ${res.status}`).toBeDefined();
   if (res.status === 204) {
     expect(text).toBe('');
+  } else if (csv) {
+    expect(text.split('\r\n')[0]).toMatch(/^id,time,actor/);
   } else {
     const schema = documented!.content!['application/json']!.schema;
     const validator = Compile(schema as never);
@@ -84,6 +87,9 @@ async function call(method: string, path: string, params: Record<string, string>
   checked.push({ route: `${method} ${bare}`, status: res.status });
   return { status: res.status, body };
 }
+
+/** Routes anyone may call; every other one needs a session or a token. */
+const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login']);
 
 describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 and documents every /api route with an answer, the error body and who may call it', () => {
@@ -100,18 +106,19 @@ describe('OpenAPI document', () => {
         expect(res.description, `${r.method} ${r.url} ${code}`).toBeTruthy();
         if (code !== '204') expect(res.content?.['application/json']?.schema, `${r.method} ${r.url} ${code}`).toBeDefined();
       }
-      if (r.method !== 'GET') expect(op!.security, `${r.method} ${r.url} needs the operator token`).toEqual([{ operator: [] }]);
+      const open = PUBLIC_ROUTES.has(`${r.method} ${r.url}`);
+      expect(op!.security, `${r.method} ${r.url} says who may call it`).toEqual(open ? [] : [{ session: [] }, { bearer: [] }]);
     }
   });
 
   it('is browsable offline at /api/docs', async () => {
-    const page = await fetch(`${ctl.httpUrl}/api/docs/`);
+    const page = await apiFetch(ctl, `/api/docs/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     const html = await page.text();
     const script = /src="\.\/(static\/swagger-ui-bundle\.js)"/.exec(html);
     expect(script).not.toBeNull();
-    const bundle = await fetch(`${ctl.httpUrl}/api/docs/${script![1]}`);
+    const bundle = await apiFetch(ctl, `/api/docs/${script![1]}`);
     expect(bundle.status).toBe(200);
   });
 });
@@ -147,7 +154,7 @@ describe('real answers match the document', () => {
     await call('GET', '/api/commands/{id}', { id: waited.body.id });
     await call('GET', '/api/commands/{id}', { id: 'no-such-command' });
     await call('POST', '/api/compounds/{compound}/commands', { compound: 'alpha' }, { body: { power: 'on' }, token: null });
-    await call('POST', '/api/compounds/{compound}/commands', { compound: 'alpha' }, { raw: { body: 'power=on', headers: { 'content-type': 'text/plain' } } });
+    await call('POST', '/api/compounds/{compound}/commands', { compound: 'alpha' }, { raw: { body: 'power=on', headers: { 'content-type': 'text/plain', authorization: `Bearer ${ctl.operatorToken()}` } } });
   });
 
   it('scenes and the energy estimate', async () => {
@@ -170,6 +177,32 @@ describe('real answers match the document', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.password).toEqual(expect.any(String));
     expect((await call('DELETE', '/api/devices/{compound}/{role}/{device}/credentials', { compound: 'beta', role: 'kiosk', device: 'k1' })).status).toBe(200);
+  });
+
+  it('accounts: users, sign-in, the signed-in user, tokens, audit, sign-out', async () => {
+    const created = await call('POST', '/api/users', {}, { body: { username: 'doc-staff', role: 'staff', scopes: ['alpha'], password: 'first-password-1' } });
+    expect(created.status).toBe(201);
+    await call('GET', '/api/users');
+    await call('PATCH', '/api/users/{username}', { username: 'doc-staff' }, { body: { displayName: 'Doc Staff' } });
+    const reset = await call('POST', '/api/users/{username}/password', { username: 'doc-staff' }, { body: {} });
+    const login = await fetch(`${ctl.httpUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'doc-staff', password: reset.body.password }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const signedIn = await call('POST', '/api/auth/login', {}, { body: { username: 'doc-staff', password: reset.body.password }, token: null });
+    expect(signedIn.body).toMatchObject({ username: 'doc-staff', role: 'staff', compounds: ['alpha'] });
+    const me = await call('GET', '/api/auth/me', {}, { token: null, raw: { headers: { cookie } } });
+    const asUser = (extra: Record<string, string> = {}) => ({ token: null, raw: { headers: { cookie, 'x-csrf-token': me.body.csrfToken, 'content-type': 'application/json', ...extra } } });
+    const token = await call('POST', '/api/tokens', {}, { ...asUser(), body: { name: 'script' } });
+    expect(token.status).toBe(201);
+    await call('GET', '/api/tokens', {}, { token: token.body.token });
+    expect((await call('DELETE', '/api/tokens/{id}', { id: token.body.id }, { token: null, raw: { method: 'DELETE', headers: { cookie, 'x-csrf-token': me.body.csrfToken } } })).status).toBe(204);
+    expect((await call('POST', '/api/auth/password', {}, { ...asUser(), body: { current: reset.body.password, password: 'second-password-2' } })).status).toBe(204);
+    await call('GET', '/api/audit?limit=5');
+    await call('GET', '/api/audit?format=csv');
+    expect((await call('POST', '/api/auth/logout', {}, { ...asUser(), body: {} })).status).toBe(204);
   });
 
   it('history: series, energy, burn hours, faulty groups', async () => {

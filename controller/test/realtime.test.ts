@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
 import { topic, type ClientToServerEvents, type DeviceStatus, type ServerToClientEvents, type SnapshotPart, type SubscribeResult } from '@caideng/protocol';
-import { connectDevice, endClient, publish, startTestController, waitForDevice, type TestController } from './helpers.js';
+import { connectDevice, endClient, publish, startTestController, waitForDevice, type TestController, apiFetch } from './helpers.js';
 
 type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -16,7 +16,7 @@ let group: MqttClient;
 
 beforeAll(async () => {
   ctl = await startTestController({ realtime: { batchMs: 20 } });
-  socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+  socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: ctl.operatorToken() } });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -88,7 +88,7 @@ describe('realtime', () => {
 });
 
 async function viewer(ctl: TestController): Promise<Viewer> {
-  const v: Viewer = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+  const v: Viewer = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: ctl.operatorToken() } });
   await new Promise<void>((resolve, reject) => {
     v.once('connect', () => resolve());
     v.once('connect_error', reject);
@@ -177,7 +177,7 @@ describe('socket.io rate limits', () => {
       v.emit('subscribe', ['alpha']);
       expect(await gone).toBe('io server disconnect');
       expect(limited.realtime.counters).toMatchObject({ rateLimited: 3, floodDisconnects: 1 });
-      const metrics = (await (await fetch(`${limited.httpUrl}/api/metrics`)).json()) as { realtime: Record<string, number> };
+      const metrics = (await (await apiFetch(limited, `/api/metrics`)).json()) as { realtime: Record<string, number> };
       expect(metrics.realtime).toMatchObject({ rateLimited: 3, floodDisconnects: 1 });
     } finally {
       v.close();
@@ -202,7 +202,7 @@ describe('socket.io rate limits', () => {
 describe('shutdown', () => {
   it('stops promptly while a browser is connected', async () => {
     const other = await startTestController();
-    const viewer = io(other.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false });
+    const viewer = io(other.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: other.operatorToken() } });
     await new Promise<void>((resolve) => viewer.once('connect', () => resolve()));
     const disconnected = new Promise<string>((resolve) => viewer.once('disconnect', (reason) => resolve(reason)));
     const started = Date.now();

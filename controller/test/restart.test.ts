@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topic, type KioskReceipt } from '@caideng/protocol';
-import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, waitForDevice } from './helpers.js';
+import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, waitForDevice, apiFetch } from './helpers.js';
 import { provisioningPath } from '../src/credentials/provisioning.js';
 
 const dataDir = tempDir();
@@ -20,7 +20,7 @@ describe('restart', () => {
     const first = await startTestController({}, dataDir);
     const password = first.password('alpha/kiosk/k1');
     const provisioning = readFileSync(provisioningPath(dataDir), 'utf8');
-    const registryBefore = await (await fetch(`${first.httpUrl}/api/county`)).json();
+    const registryBefore = await (await apiFetch(first, `/api/county`)).json();
     const kiosk = await connectDevice(first, 'alpha/kiosk/k1');
     const k1 = { compound: 'alpha', role: 'kiosk' as const, device: 'k1' };
     await subscribe(kiosk, topic(k1, 'receipt'));
@@ -45,7 +45,7 @@ describe('restart', () => {
       expect(readFileSync(provisioningPath(dataDir), 'utf8').replace(/"url": "[^"]*"|"wsUrl": "[^"]*"/g, '')).toBe(
         provisioning.replace(/"url": "[^"]*"|"wsUrl": "[^"]*"/g, ''),
       );
-      expect(await (await fetch(`${second.httpUrl}/api/county`)).json()).toEqual(registryBefore);
+      expect(await (await apiFetch(second, `/api/county`)).json()).toEqual(registryBefore);
       const again = await connectDevice(second, 'alpha/kiosk/k1');
       expect(again.connected).toBe(true);
       await subscribe(again, topic(k1, 'receipt'));
@@ -54,7 +54,7 @@ describe('restart', () => {
       expect((await dup).status).toBe('duplicate');
       expect(await second.presses.count()).toBe(1);
       await endClient(again);
-      const state = (await (await fetch(`${second.httpUrl}/api/state?compound=alpha`)).json()) as { devices: Array<{ id: string; kind: string; online: boolean; state?: unknown }> };
+      const state = (await (await apiFetch(second, `/api/state?compound=alpha`)).json()) as { devices: Array<{ id: string; kind: string; online: boolean; state?: unknown }> };
       const g = state.devices.find((d) => d.kind === 'group' && d.id === 'g01')!;
       expect(g.online).toBe(false);
       expect(g.state).toEqual(lastState);

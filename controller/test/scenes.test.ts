@@ -8,7 +8,7 @@ import { decodePayload, topic, type DeviceResponse } from '@caideng/protocol';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SMALL_COUNTY, connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController } from './helpers.js';
+import { SMALL_COUNTY, connectDevice, endClient, nextMessage, publish, startTestController, subscribe, tempDir, type TestController, apiFetch } from './helpers.js';
 
 let ctl: TestController;
 let group: MqttClient;
@@ -153,7 +153,7 @@ describe('energy estimate off the event loop', () => {
   let token: string;
   const body = { scene: { name: 'meteor-shower' }, minutes: 60 };
   const post = (c: TestController, b: object = body) =>
-    fetch(`${c.httpUrl}/api/compounds/heavy/energy-estimate`, {
+    apiFetch(c, `/api/compounds/heavy/energy-estimate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${c.operatorToken()}` },
       body: JSON.stringify(b),
@@ -179,7 +179,7 @@ describe('energy estimate off the event loop', () => {
     let busy: Response | null = null;
     while (!done) {
       const t0 = performance.now();
-      const health = await fetch(`${heavy.httpUrl}/api/health`);
+      const health = await apiFetch(heavy, `/api/health`);
       latencies.push(performance.now() - t0);
       expect(health.status).toBe(200);
       if (!busy && heavy.scenes.estimates.busy) busy = await post(heavy, { ...body, groups: ['p0'] });
@@ -196,7 +196,7 @@ describe('energy estimate off the event loop', () => {
     expect(busy?.status).toBe(503);
     expect(busy?.headers.get('retry-after')).toBe('1');
     expect((await busy!.json()).code).toBe('CAIDENG_ERR_ESTIMATE_BUSY');
-    const metrics = (await (await fetch(`${heavy.httpUrl}/api/metrics`)).json()) as { estimates: Record<string, number> };
+    const metrics = (await (await apiFetch(heavy, `/api/metrics`)).json()) as { estimates: Record<string, number> };
     expect(metrics.estimates).toMatchObject({ completed: 1, refusedBusy: 1, queued: 0, running: 0 });
   });
 
@@ -209,7 +209,7 @@ describe('energy estimate off the event loop', () => {
       const slow = await post(strict, { ...body, groups: ['p0'] });
       expect(slow.status).toBe(503);
       expect((await slow.json()).code).toBe('CAIDENG_ERR_ESTIMATE_TIMEOUT');
-      const quick = await fetch(`${strict.httpUrl}/api/compounds/alpha/energy-estimate`, {
+      const quick = await apiFetch(strict, `/api/compounds/alpha/energy-estimate`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${strict.operatorToken()}` },
         body: JSON.stringify({ scene: { name: 'warm-white' }, minutes: 10, groups: ['g01'] }),

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topic, type DeviceError, type GroupState } from '@caideng/protocol';
-import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, waitForDevice, type TestController } from './helpers.js';
+import { connectDevice, endClient, nextMessage, publish, startTestController, subscribe, waitForDevice, type TestController, apiFetch } from './helpers.js';
 
 let ctl: TestController;
 let group: MqttClient;
@@ -73,7 +73,7 @@ describe('payload validation', () => {
 
   it('keeps the process, the connection, the retained state and the stored state intact', async () => {
     expect(group.connected).toBe(true);
-    const health = await fetch(`${ctl.httpUrl}/api/health`);
+    const health = await apiFetch(ctl, `/api/health`);
     expect(health.status).toBe(200);
     // A fresh subscriber gets the last valid retained state, not any of the garbage above.
     const monitor = await connectDevice(ctl, 'alpha/monitor/ops');
@@ -82,7 +82,7 @@ describe('payload validation', () => {
     expect(await retained).toEqual(goodState);
     await endClient(monitor);
     expect(ctl.state.get('alpha/group/g01')?.state).toEqual(goodState);
-    const rejections = (await (await fetch(`${ctl.httpUrl}/api/rejections`)).json()) as { byCode: Record<string, number>; recent: unknown[] };
+    const rejections = (await (await apiFetch(ctl, `/api/rejections`)).json()) as { byCode: Record<string, number>; recent: unknown[] };
     expect(rejections.byCode.CAIDENG_MQTT_BAD_JSON).toBeGreaterThanOrEqual(1);
     expect(rejections.byCode.CAIDENG_MQTT_BAD_PAYLOAD).toBeGreaterThanOrEqual(2);
     expect(rejections.byCode.CAIDENG_MQTT_TOO_LARGE).toBeGreaterThanOrEqual(1);

@@ -97,6 +97,10 @@ beforeAll(async () => {
   page.on('console', (msg) => {
     if (msg.type() === 'error') pageErrors.push(msg.text());
   });
+  // Signed in as the admin the controller created (its generated password is in the provisioning file).
+  const admin = readProvisioning(dataDir)!.users!.find((u) => u.username === 'admin')!;
+  const login = await page.context().request.post(`${ctl.httpUrl}/api/auth/login`, { data: { username: admin.username, password: admin.password } });
+  if (!login.ok()) throw new Error(`sign-in failed: ${login.status()} ${await login.text()}`);
   await page.goto(ctl.httpUrl);
   // Marks this document: if the page reloaded, the mark would be gone.
   await page.evaluate(() => ((window as unknown as { caidengNoReload: boolean }).caidengNoReload = true));

@@ -5,4 +5,5 @@ export * from './topics.js';
 export * from './errors.js';
 export * from './validate.js';
 export * from './realtime.js';
+export * from './accounts.js';
 export * from './history.js';

@@ -103,6 +103,11 @@ export interface BusEvents {
   'telemetry.batch': { rows: readonly TelemetryRow[] };
   /** A device's credential stopped working (rotated or revoked): its live sessions must end now. */
   'credential.revoked': { username: string; reason: 'rotated' | 'revoked' };
+  /**
+   * A person's sessions ended: all of `username`'s, or only `session` (a hashed session id). Live
+   * connections that rode on them close now.
+   */
+  'auth.sessions.ended': { username: string; session?: string; except?: string; reason: 'logout' | 'everywhere' | 'changed' | 'password' };
   /** A kiosk needs attention (its press counter started over without a new boot id). */
   'kiosk.health': KioskHealth;
   /** A durable deadline's handler ran and returned (once per scheduled deadline, across restarts). */

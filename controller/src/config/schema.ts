@@ -26,6 +26,10 @@ export const ConfigSchema = Type.Object(
           default: 600,
           description: 'POST, PUT and DELETE requests per client address and window, counted apart from reads',
         }),
+        trustProxy: Type.Boolean({
+          default: false,
+          description: 'behind a reverse proxy: take the client address and https from X-Forwarded-* (rate limits, audit, Secure cookies)',
+        }),
       },
       { ...closed, default: {} },
     ),
@@ -131,6 +135,22 @@ export const ConfigSchema = Type.Object(
           { default: 'info' },
         ),
         pretty: Type.Boolean({ default: false, description: 'human-readable logs (for a terminal)' }),
+      },
+      { ...closed, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        sessionIdleMinutes: Type.Integer({ minimum: 1, default: 120, description: 'a session unused this long ends' }),
+        sessionMaxHours: Type.Integer({ minimum: 1, default: 12, description: 'a session ends this long after sign-in, used or not' }),
+        lockoutAfter: Type.Integer({ minimum: 1, default: 5, description: 'failed sign-ins for one username within lockoutMinutes before it is locked' }),
+        lockoutMinutes: Type.Integer({ minimum: 1, default: 15, description: 'how long a locked username stays locked, and the window failures are counted in' }),
+        loginPerAddress: Type.Integer({
+          minimum: 1,
+          default: 30,
+          description: 'sign-in attempts per client address and lockoutMinutes, whatever the username',
+        }),
+        demoUsers: Type.Boolean({ default: false, description: 'on first start, also create one user per role for the demo county (npm start)' }),
+        auditRetentionDays: Type.Integer({ minimum: 1, default: 400, description: 'audit entries older than this are pruned' }),
       },
       { ...closed, default: {} },
     ),

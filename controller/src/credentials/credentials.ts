@@ -7,7 +7,7 @@
  */
 import { CaidengError, parseDeviceUsername, type Role } from '@caideng/protocol';
 import type { DeviceAuthenticator, DeviceDirectory } from '../broker/ports.js';
-import type { OperatorAuthenticator } from '../http/auth.js';
+import type { OperatorAuthenticator } from '../auth/http.js';
 import { Feature, type FeatureContext } from '../features/feature.js';
 import type { Registry } from '../registry/registry.js';
 import { hashSecret, newSecret, verifySecret } from './secrets.js';
@@ -201,6 +201,8 @@ export class CredentialStore extends Feature implements DeviceAuthenticator, Ope
       ...(http ? { http: { url: http } } : {}),
       ...(operatorToken ? { operator: { token: operatorToken } } : {}),
       devices,
+      // The accounts feature owns the users' part of the file (auth/accounts.ts); it is carried over as it is.
+      ...(previous?.users ? { users: previous.users } : {}),
     });
     if (dropped > 0) this.log.info({ dropped }, 'dropped secrets from the provisioning file that no longer match the store');
   }

@@ -17,7 +17,7 @@ export function storePath(dataDir: string): string {
   return join(dataDir, 'caideng.sqlite');
 }
 
-async function withStore<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
+export async function withStore<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const file = storePath(dataDir);
   if (!existsSync(file)) throw new Error(`no store at ${file}: start the controller once to issue credentials`);
   const db = await openDb({ file });

@@ -19,12 +19,21 @@ export interface ProvisionedDevice {
   ratedWatts?: number;
 }
 
+/** A person's account with the password the controller generated for it (until they change it). */
+export interface ProvisionedUser {
+  username: string;
+  password: string;
+  role: string;
+  scopes: string[];
+}
+
 export interface ProvisioningFile {
   version: 1;
   mqtt: { url: string; wsUrl?: string };
   http?: { url: string };
   operator?: { token: string };
   devices: ProvisionedDevice[];
+  users?: ProvisionedUser[];
 }
 
 export function provisioningPath(dataDir: string): string {

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Broker } from '../broker/broker.js';
-import type { Rejections } from '../features/rejections/rejections.js';
+import { parseDeviceUsername } from '@caideng/protocol';
+import { RECENT_MAX, type Rejections } from '../features/rejections/rejections.js';
+import { compoundFilter } from '../auth/access.js';
 import { answer } from './schemas.js';
 import { LoopDelayWindow } from './loopDelay.js';
 
@@ -67,7 +69,7 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
   loop.start();
   app.addHook('onClose', async () => loop.stop());
 
-  app.get('/api/health', { schema: { response: { 200: answer(Health, 'the controller is up') } } }, async () => {
+  app.get('/api/health', { config: { access: { public: 'load balancers and monitors poll it' } }, schema: { response: { 200: answer(Health, 'the controller is up') } } }, async () => {
     return {
       status: 'ok',
       version: s.version,
@@ -76,7 +78,7 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
     };
   });
 
-  app.get('/api/metrics', { schema: { response: { 200: answer(Metrics, "each feature's counters, memory and event-loop delay") } } }, async () => {
+  app.get('/api/metrics', { config: { access: { action: 'admin' } }, schema: { response: { 200: answer(Metrics, "each feature's counters, memory and event-loop delay") } } }, async () => {
     const mem = process.memoryUsage();
     const metrics = s.metrics();
     return {
@@ -88,9 +90,20 @@ export default async function healthRoutes(app: FastifyInstance, s: HealthRoutes
     };
   });
 
-  app.get('/api/rejections', { schema: { response: { 200: answer(RejectionsAnswer, 'bus messages refused, by code, and the latest 50') } } }, async () => ({
-    total: s.rejections.total,
-    byCode: s.rejections.byCode,
-    recent: s.rejections.recent(),
-  }));
+  /** County-wide counts for whoever reads the whole county; a narrower scope gets its compounds' latest, counted. */
+  app.get(
+    '/api/rejections',
+    { config: { access: { action: 'read' } }, schema: { response: { 200: answer(RejectionsAnswer, 'bus messages refused, by code, and the latest 50') } } },
+    async (req) => {
+      if (!req.visibleCompounds) return { total: s.rejections.total, byCode: s.rejections.byCode, recent: s.rejections.recent() };
+      const inScope = compoundFilter(req);
+      const recent = s.rejections.recent(RECENT_MAX).filter((r) => {
+        const compound = r.username ? parseDeviceUsername(r.username)?.compound : r.topic.split('/')[2];
+        return compound !== undefined && inScope(compound);
+      });
+      const byCode: Record<string, number> = {};
+      for (const r of recent) byCode[r.code] = (byCode[r.code] ?? 0) + 1;
+      return { total: recent.length, byCode, recent: recent.slice(0, 50) };
+    },
+  );
 }

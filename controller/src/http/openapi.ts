@@ -37,13 +37,20 @@ export function registerOpenApi(app: FastifyInstance): void {
         version: `v${PROTOCOL_VERSION}`,
         description:
           'Lantern groups, kiosks and scenes of a county. Errors share one body (see docs/errors.md). ' +
-          'Mutating routes need `Authorization: Bearer <operator token>`.',
+          'Every route but the public ones needs a signed-in session (POST /api/auth/login sets the cookie; writes then send ' +
+          'x-csrf-token from GET /api/auth/me) or `Authorization: Bearer <token>` with a personal API token (POST /api/tokens) ' +
+          'or the operator token, which acts as an admin. What each role may do where: docs/accounts.md.',
       },
-      components: { securitySchemes: { operator: { type: 'http', scheme: 'bearer', description: 'the operator token' } } },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'caideng_session', description: 'set by POST /api/auth/login' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'a personal API token (cdt_…), or the operator token (acts as an admin)' },
+        },
+      },
     },
   });
   void app.register(async (docs) => {
-    docs.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    docs.get('/api/openapi.json', { config: { access: { public: 'the API description' } }, schema: { hide: true } }, async () => app.swagger());
     await docs.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: false }, staticCSP: true });
   });
 }

@@ -42,6 +42,7 @@ export function createHttp(config: Config['http'], log: Logger, counters: HttpCo
     // Per-request logs only at warn and above: thousands of dashboard polls are not news.
     loggerInstance: log.child({ module: 'http' }, { level: log.levelVal > 40 ? log.level : 'warn' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     // On stop, close idle keep-alive connections (browsers keep them open) instead of waiting for them.
     forceCloseConnections: 'idle',
     ajv: {

@@ -6,6 +6,9 @@
  * The snapshot that answers a subscribe goes out in parts of `snapshotChunkDevices` devices, a turn of
  * the event loop apart, so a viewer of a 40,000-device city never costs one giant message. Every
  * connection's events are rate-limited (token buckets); a connection that keeps flooding is dropped.
+ * Every connection is authenticated at the handshake (session cookie or API token) and sees only the
+ * compounds in its scope: `subscribe('*')` means "all of mine", and compound summaries are filtered
+ * the same way. When a session ends (sign-out, disabled user), its connections close.
  */
 import type { Server as HttpServer } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -15,8 +18,20 @@ import { Feature, type FeatureContext } from '../features/feature.js';
 import type { DeviceState } from '../features/devices/deviceState.js';
 import type { Registry } from '../registry/registry.js';
 import { compoundKeys } from '../registry/deviceKeys.js';
+import { authorize, type Reach } from '../auth/access.js';
+import type { Authenticated } from '../auth/http.js';
 
-const SUMMARY_ROOM = 'summaries';
+/** Authenticates a socket.io handshake (auth/http.ts `AuthGate`). */
+export interface HandshakeAuthenticator {
+  fromHandshake(cookieHeader: string | undefined, token: unknown): Promise<Authenticated | null>;
+  stillValid(who: Authenticated): Promise<boolean>;
+}
+
+/** Live connections are re-checked this often: a user disabled from the command line (another process) loses them too. */
+const RECHECK_MS = 30_000;
+
+/** Viewers whose summaries cover the same compounds share a `summaries:` room (`summaries:*` for the county). */
+const SUMMARY_ROOM = 'summaries:';
 /** Viewers watching the same compounds are in one `watch:` room (`watch:*` for every compound). */
 const WATCH_ROOM = 'watch:';
 /** Refused events are counted over this window for the flood limit. */
@@ -53,6 +68,10 @@ interface Viewer {
   refusedSince: number;
   /** Subscribes of this connection, in order. */
   chain: Promise<void>;
+  /** Who is connected and what their scope covers. */
+  reach: Reach;
+  /** The hashed session id, when the connection rides on a session cookie. */
+  session?: string;
 }
 
 type ViewerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Viewer>;
@@ -63,11 +82,14 @@ export class Realtime extends Feature {
   private readonly pending = new Set<DeviceStatus>();
   /** What each `watch:` room watches (null: every compound). */
   private readonly watchGroups = new Map<string, ReadonlySet<string> | null>();
+  /** What each `summaries:` room's summaries cover (null: every compound). */
+  private readonly summaryGroups = new Map<string, ReadonlySet<string> | null>();
   /** Compounds someone watches (all of them when `watchesAll`): changes elsewhere are not batched. */
   private watched = new Set<string>();
   private watchesAll = false;
   private timer: NodeJS.Timeout | null = null;
   private summaryTimer: NodeJS.Timeout | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
   readonly counters = { batches: 0, changes: 0, snapshotParts: 0, rateLimited: 0, floodDisconnects: 0 };
 
   constructor(
@@ -75,6 +97,7 @@ export class Realtime extends Feature {
     private readonly httpServer: HttpServer,
     private readonly registry: Registry,
     private readonly state: DeviceState,
+    private readonly auth: HandshakeAuthenticator,
   ) {
     super(ctx, 'realtime');
   }
@@ -89,9 +112,26 @@ export class Realtime extends Feature {
       maxHttpBufferSize: 64 * 1024,
     });
     this.io = io;
+    // No session or token, no connection: the browser gets `connect_error` with this code as its message.
+    io.use((socket, next) => {
+      const { headers, auth } = socket.handshake;
+      this.auth.fromHandshake(headers.cookie, (auth as { token?: unknown } | undefined)?.token).then(
+        (who) => {
+          if (!who) return next(new Error('CAIDENG_ERR_UNAUTHORIZED'));
+          socket.data.reach = who.reach;
+          if (who.session) socket.data.session = who.session;
+          next();
+        },
+        (err: unknown) => {
+          this.log.error({ err }, 'socket.io authentication failed');
+          next(new Error('CAIDENG_ERR_INTERNAL'));
+        },
+      );
+    });
     io.on('connection', (socket) => {
       const now = Date.now();
       socket.data = {
+        ...socket.data,
         snapshot: 0,
         events: new TokenBucket(limits.eventBurst, limits.eventsPerS, now),
         subscribes: new TokenBucket(limits.subscribeBurst, limits.subscribePerS, now),
@@ -121,15 +161,34 @@ export class Realtime extends Feature {
       if (!this.watchesAll && !this.watched.has(status.compound)) return;
       this.pending.add(status);
     });
+    bus.on('auth.sessions.ended', this, ({ username, session, except }) => {
+      for (const socket of io.sockets.sockets.values()) {
+        const d = socket.data;
+        if (d.reach?.principal.username !== username) continue;
+        if (except !== undefined && d.session === except) continue;
+        if (session === undefined || d.session === session) socket.disconnect(true);
+      }
+    });
     bus.on('press.stored', this, ({ press }) => {
       const { receivedAt: _r, ...view } = press;
       io.to(`compound:${press.compound}`).emit('press', view);
     });
+    this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
+    this.recheckTimer.unref();
     const batchMs = this.ctx.config.realtime.batchMs;
     this.timer = setInterval(() => this.flush(), Math.max(batchMs, 5));
     this.summaryTimer = setInterval(() => {
-      if (!io.sockets.adapter.rooms.has(SUMMARY_ROOM)) return;
-      io.to(SUMMARY_ROOM).emit('summaries', { ts: Date.now(), summaries: this.state.summaries() });
+      const rooms = io.sockets.adapter.rooms;
+      let all: ReturnType<DeviceState['summaries']> | null = null;
+      const ts = Date.now();
+      for (const [group, compounds] of this.summaryGroups) {
+        if (!rooms.has(SUMMARY_ROOM + group)) {
+          this.summaryGroups.delete(group);
+          continue;
+        }
+        all ??= this.state.summaries();
+        io.to(SUMMARY_ROOM + group).emit('summaries', { ts, summaries: compounds ? all.filter((s) => compounds.has(s.id)) : all });
+      }
     }, 1000);
   }
 
@@ -143,6 +202,8 @@ export class Realtime extends Feature {
     await super.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.summaryTimer) clearInterval(this.summaryTimer);
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
     this.timer = null;
     this.summaryTimer = null;
     const io = this.io;
@@ -161,18 +222,36 @@ export class Realtime extends Feature {
       return true;
     };
     if (socket.disconnected || replaced()) return;
-    const all = this.registry.county.compounds.map((c) => c.id);
-    const wanted = compounds === '*' ? all : Array.isArray(compounds) ? compounds.filter((c): c is string => typeof c === 'string') : [];
+    const reach = socket.data.reach;
+    // '*' is every compound the viewer may read: the whole county, or their scope's compounds.
+    const mine = this.registry.county.compounds.map((c) => c.id).filter((c) => reach.all || reach.compounds.has(c));
+    const everything = compounds === '*' && reach.all;
+    const wanted = compounds === '*' ? mine : Array.isArray(compounds) ? compounds.filter((c): c is string => typeof c === 'string') : [];
     const unknown = wanted.filter((c) => !this.registry.compound(c));
     if (unknown.length > 0) {
       reply?.({ ok: false, compounds: [], error: `unknown compound(s): ${unknown.slice(0, 20).join(', ')}` });
       return;
     }
+    const forbidden = wanted.filter((c) => !authorize(reach, 'read', c));
+    if (forbidden.length > 0) {
+      const error = formatError('CAIDENG_ERR_FORBIDDEN', `read on compound '${forbidden.slice(0, 20).join("', '")}' as ${reach.principal.role}`);
+      reply?.({ ok: false, compounds: [], code: 'CAIDENG_ERR_FORBIDDEN', error });
+      return;
+    }
     // A new subscription replaces the previous one.
-    for (const room of socket.rooms) if (room.startsWith('compound:') || room.startsWith(WATCH_ROOM)) await socket.leave(room);
-    const group = compounds === '*' ? '*' : [...new Set(wanted)].sort().join(',');
-    await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM, WATCH_ROOM + group]);
+    for (const room of socket.rooms) {
+      if (room.startsWith('compound:') || room.startsWith(WATCH_ROOM) || room.startsWith(SUMMARY_ROOM)) await socket.leave(room);
+    }
+    const group = everything ? '*' : [...new Set(wanted)].sort().join(',');
+    // Summaries cover what the viewer may read (a compound view still shows its siblings' tiles).
+    const summaryGroup = reach.all ? '*' : mine.join(',');
+    await socket.join([...wanted.map((c) => `compound:${c}`), SUMMARY_ROOM + summaryGroup, WATCH_ROOM + group]);
     this.watchGroups.set(group, group === '*' ? null : new Set(wanted));
+    if (!this.summaryGroups.has(summaryGroup)) this.summaryGroups.set(summaryGroup, reach.all ? null : new Set(mine));
+    const summaries = () => {
+      const all = this.state.summaries();
+      return reach.all ? all : all.filter((s) => reach.compounds.has(s.id));
+    };
     this.refreshWatched();
     // Joined before the first part: a change from now on reaches the viewer in a batch, and each part is
     // read from the live state when it is sent, so no change is lost between the parts.
@@ -185,13 +264,28 @@ export class Realtime extends Feature {
         if (status) devices.push(status);
       }
       const last = start + chunk >= keys.length;
-      socket.emit('snapshot', { ts: Date.now(), snapshot: id, part, last, devices, summaries: part === 0 ? this.state.summaries() : [] });
+      socket.emit('snapshot', { ts: Date.now(), snapshot: id, part, last, devices, summaries: part === 0 ? summaries() : [] });
       this.counters.snapshotParts++;
       if (last) break;
       await nextTurn();
       if (socket.disconnected || replaced()) return;
     }
     reply?.({ ok: true, compounds: wanted });
+  }
+
+  /** Closes live connections whose session or user no longer stands (public so tests choose the moment). */
+  async recheck(): Promise<void> {
+    const io = this.io;
+    if (!io) return;
+    for (const socket of [...io.sockets.sockets.values()]) {
+      const { reach, session } = socket.data;
+      if (!reach) continue;
+      const valid = await this.auth.stillValid(session ? { reach, session } : { reach }).catch((err: unknown) => {
+        this.log.warn({ err }, 'could not re-check a live connection');
+        return true;
+      });
+      if (!valid) socket.disconnect(true);
+    }
   }
 
   /** An event over the limit: answered with an error if it wants an answer, counted; a flood disconnects. */

@@ -16,6 +16,7 @@ import { CompoundParams, StateQuery, answer, validationError } from '../http/sch
 import type { Registry } from './registry.js';
 import { compoundKeys } from './deviceKeys.js';
 import type { DeviceState } from '../features/devices/deviceState.js';
+import { compoundFilter } from '../auth/access.js';
 
 export interface CountyRoutesOptions {
   registry: Registry;
@@ -37,13 +38,28 @@ const CompoundDetail = Type.Interface(
 
 /** The registry tree and the live view of its compounds and devices. */
 export default async function countyRoutes(app: FastifyInstance, { registry, state }: CountyRoutesOptions): Promise<void> {
-  /** The whole registry tree: city, county, streets, communities, compounds with groups and kiosks. */
-  app.get('/api/county', { schema: { response: { 200: answer(CountyInfo, 'the registry tree') } } }, async () => registry.county);
+  /**
+   * The registry tree: city, county, streets, communities, compounds with groups and kiosks. A caller
+   * whose scope is narrower than the county gets the branches that lead to their compounds only.
+   */
+  app.get('/api/county', { config: { access: { action: 'read' } }, schema: { response: { 200: answer(CountyInfo, 'the registry tree (within your scope)') } } }, async (req) => {
+    const county = registry.county;
+    if (!req.visibleCompounds) return county;
+    const inScope = compoundFilter(req);
+    const streets = county.streets
+      .map((s) => ({
+        ...s,
+        communities: s.communities.map((c) => ({ ...c, compounds: c.compounds.filter(inScope) })).filter((c) => c.compounds.length > 0),
+      }))
+      .filter((s) => s.communities.length > 0);
+    return { ...county, streets, compounds: county.compounds.filter((c) => inScope(c.id)) };
+  });
 
   /** Every compound with its live summary (groups online, faults, watts). */
-  app.get('/api/compounds', { schema: { response: { 200: answer(Type.Array(CompoundListEntry), 'every compound with its live summary') } } }, async () => {
+  app.get('/api/compounds', { config: { access: { action: 'read' } }, schema: { response: { 200: answer(Type.Array(CompoundListEntry), 'every compound in your scope with its live summary') } } }, async (req) => {
     const summaries = new Map(state.summaries().map((s) => [s.id, s]));
-    return registry.county.compounds.map((c) => {
+    const inScope = compoundFilter(req);
+    return registry.county.compounds.filter((c) => inScope(c.id)).map((c) => {
       const { groups: _g, kiosks: _k, bridges: _b, ...info } = c;
       const sum = summaries.get(c.id)!;
       return { ...info, ...sum, id: c.id };
@@ -53,7 +69,7 @@ export default async function countyRoutes(app: FastifyInstance, { registry, sta
   /** One compound: registry entries joined with their live status. */
   app.get<{ Params: CompoundParams }>(
     '/api/compounds/:compound',
-    { schema: { params: CompoundParams, response: { 200: answer(CompoundDetail, 'the compound, each device with its live status') } } },
+    { config: { access: { action: 'read', compound: 'param' } }, schema: { params: CompoundParams, response: { 200: answer(CompoundDetail, 'the compound, each device with its live status') } } },
     async (req) => {
       const c = registry.compound(req.params.compound);
       if (!c) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [req.params.compound]);
@@ -74,16 +90,21 @@ export default async function countyRoutes(app: FastifyInstance, { registry, sta
    */
   app.get<{ Querystring: StateQuery }>(
     '/api/state',
-    { schema: { querystring: StateQuery, response: { 200: answer(StatePage, `a page of live device status (${STATE_PAGE_DEFAULT} devices unless limit says otherwise)`) } } },
+    {
+      config: { access: { action: 'read', compound: 'query' } },
+      schema: { querystring: StateQuery, response: { 200: answer(StatePage, `a page of live device status (${STATE_PAGE_DEFAULT} devices unless limit says otherwise)`) } },
+    },
     async (req) => {
       const { compound, cursor } = req.query;
+      const inScope = compoundFilter(req);
       const limit = req.query.limit === undefined ? STATE_PAGE_DEFAULT : Number(req.query.limit);
       if (limit > STATE_PAGE_MAX) throw validationError([{ path: 'querystring/limit', message: `must be <= ${STATE_PAGE_MAX}` }]);
       if (compound && !registry.compound(compound)) throw new CaidengError('CAIDENG_ERR_COMPOUND_NOT_FOUND', [compound]);
-      const keys = compound ? compoundKeys(registry, compound) : listing().keys;
+      // A narrower scope than the county: its compounds' devices, in registry order.
+      const keys = compound ? compoundKeys(registry, compound) : req.visibleCompounds ? scopedKeys(registry, inScope) : listing().keys;
       let start = 0;
       if (cursor !== undefined) {
-        start = compound ? keys.indexOf(cursor) : (listing().index.get(cursor) ?? -1);
+        start = compound || req.visibleCompounds ? keys.indexOf(cursor) : (listing().index.get(cursor) ?? -1);
         if (start < 0) throw new CaidengError('CAIDENG_ERR_BAD_CURSOR', [cursor]);
       }
       const end = Math.min(keys.length, start + limit);
@@ -92,11 +113,15 @@ export default async function countyRoutes(app: FastifyInstance, { registry, sta
         const s = state.get(keys[i]!);
         if (s) devices.push(s);
       }
-      const page: StatePage = { ts: Date.now(), devices, summaries: cursor === undefined ? state.summaries() : [] };
+      const page: StatePage = { ts: Date.now(), devices, summaries: cursor === undefined ? state.summaries().filter((s) => inScope(s.id)) : [] };
       if (end < keys.length) page.next = keys[end]!;
       return page;
     },
   );
+}
+
+function scopedKeys(registry: Registry, inScope: (compound: string) => boolean): string[] {
+  return registry.county.compounds.filter((c) => inScope(c.id)).flatMap((c) => compoundKeys(registry, c.id));
 }
 
 /** Every device key in registry order with its position, built once per registry load. */

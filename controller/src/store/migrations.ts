@@ -283,6 +283,64 @@ const m0007Metrics: Migration = {
   },
 };
 
+/** Accounts: users (scrypt password hashes), personal API tokens (salted hashes), sessions (hashed ids) and the audit log. */
+const m0007Accounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('users')
+      .addColumn('username', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('display_name', 'varchar(64)', (c) => c.notNull())
+      .addColumn('role', 'varchar(16)', (c) => c.notNull())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('password_changed_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_login_at', 'bigint')
+      .execute();
+    await db.schema
+      .createTable('api_tokens')
+      .addColumn('id', 'varchar(16)', (c) => c.primaryKey())
+      .addColumn('username', 'varchar(32)', (c) => c.notNull())
+      .addColumn('name', 'varchar(64)', (c) => c.notNull())
+      .addColumn('salt', 'varchar(32)', (c) => c.notNull())
+      .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .addColumn('expires_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('api_tokens_user').on('api_tokens').column('username').execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id_hash', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('username', 'varchar(32)', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen', 'bigint', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_user').on('sessions').column('username').execute();
+    await db.schema
+      .createTable('audit')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('actor', 'varchar(64)')
+      .addColumn('role', 'varchar(16)')
+      .addColumn('via', 'varchar(16)')
+      .addColumn('ip', 'varchar(64)', (c) => c.notNull())
+      .addColumn('action', 'varchar(64)', (c) => c.notNull())
+      .addColumn('target', 'text')
+      .addColumn('compound', 'varchar(48)')
+      .addColumn('outcome', 'varchar(8)', (c) => c.notNull())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('detail', 'text')
+      .execute();
+    await db.schema.createIndex('audit_ts').on('audit').column('ts').execute();
+    await db.schema.createIndex('audit_actor').on('audit').columns(['actor', 'ts']).execute();
+    await db.schema.createIndex('audit_compound').on('audit').columns(['compound', 'ts']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
@@ -292,6 +350,7 @@ export const migrations: Record<string, Migration> = {
   '0004_kiosk_press_boot': m0004KioskPressBoot,
   '0005_credential_revocation': m0005CredentialRevocation,
   '0006_store_writers': m0006StoreWriters,
+  '0007_accounts': m0007Accounts,
   '0007_metrics': m0007Metrics,
 };
 

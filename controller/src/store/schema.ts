@@ -1,4 +1,5 @@
 /** Table types of the store. Times are epoch milliseconds (bigint-safe integers); JSON is stored as text. */
+import type { Generated } from 'kysely';
 export interface AreaTable {
   id: string;
   level: 'city' | 'county' | 'street' | 'community';
@@ -139,6 +140,10 @@ export interface Database {
   scenes: SceneTable;
   deadlines: DeadlineTable;
   store_writers: StoreWriterTable;
+  users: UserTable;
+  api_tokens: ApiTokenTable;
+  sessions: SessionTable;
+  audit: AuditTable;
 }
 
 export interface SceneTable {
@@ -172,4 +177,55 @@ export interface StoreWriterTable {
   writer: string;
   run: string;
   stored: number;
+}
+
+export interface UserTable {
+  username: string;
+  display_name: string;
+  role: string;
+  /** JSON array of registry node ids. */
+  scopes: string;
+  /** scrypt$N$r$p$salt$hash (auth/passwords.ts). */
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+  password_changed_at: number;
+  last_login_at: number | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  username: string;
+  name: string;
+  salt: string;
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session id: the store alone does not give anyone a live session. */
+  id_hash: string;
+  username: string;
+  created_at: number;
+  last_seen: number;
+  /** The session object (@fastify/session), JSON. */
+  data: string;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  ts: number;
+  actor: string | null;
+  role: string | null;
+  via: string | null;
+  ip: string;
+  action: string;
+  target: string | null;
+  compound: string | null;
+  outcome: string;
+  status: number;
+  detail: string | null;
 }

@@ -32,7 +32,7 @@ export interface CommandRequest {
 /** Who issued a command and through what: stored with it, shown in its record and in `command.settled`. */
 export interface CommandOrigin {
   source: CommandSource;
-  /** A username, a schedule rule id, 'operator-token' for the HTTP API's bearer token. */
+  /** The username of who sent it ('operator' for the operator token), or a schedule rule id. */
   issuer: string;
 }
 

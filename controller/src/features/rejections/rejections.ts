@@ -19,7 +19,7 @@ export interface RejectionView {
   reason: string;
 }
 
-const RECENT = 200;
+export const RECENT_MAX = 200;
 const BUFFER_MAX = 10_000;
 const ROWS_PER_INSERT = 200;
 const FLUSH_MS = 1000;
@@ -67,7 +67,7 @@ export class Rejections extends Feature {
       this.byCode[code] = (this.byCode[code] ?? 0) + 1;
       const view = { ts: at, username: identity?.username ?? null, topic: topic.slice(0, 512), code, reason: reason.slice(0, 1024) };
       this.recentList.push(view);
-      if (this.recentList.length > RECENT) this.recentList.shift();
+      if (this.recentList.length > RECENT_MAX) this.recentList.shift();
       if (this.queue.push({ id: randomUUID(), ...view })) {
         this.counters.dropped++;
         if (this.dropWarning()) this.log.warn({ dropped: this.counters.dropped, bufferMax: BUFFER_MAX }, 'rejection buffer full: dropping the oldest unstored rejections');

@@ -1,9 +1,9 @@
 /**
  * Scenes: the built-in lantern catalog (read-only, copyable) and the county's own scenes (CRUD).
- * Changes need the operator token. Bodies are scene JSON, checked by the scenes library's validator,
+ * Changes need the `author` action (staff, officers, admin). Bodies are scene JSON, checked by the scenes library's validator,
  * which reports every problem with its JSON path.
  */
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { SceneSchema } from '@caideng/scenes';
 import { Brightness, CaidengError, EnergyEstimate, Id, SceneParams, SceneRef, SceneSummary } from '@caideng/protocol';
@@ -12,7 +12,6 @@ import type { Registry } from '../../registry/registry.js';
 import type { SceneLibrary } from './sceneLibrary.js';
 
 const closed = { additionalProperties: false } as const;
-const operator = [{ operator: [] }];
 
 const NameParams = Type.Object({ name: Id }, closed);
 type NameParams = Type.Static<typeof NameParams>;
@@ -44,39 +43,38 @@ const Stored = answer(SceneSummary, 'the stored scene; location names it');
 export interface SceneRoutesOptions {
   scenes: SceneLibrary;
   registry: Registry;
-  guard: preHandlerAsyncHookHandler;
 }
 
-export default async function sceneRoutes(app: FastifyInstance, { scenes: library, registry, guard }: SceneRoutesOptions): Promise<void> {
+export default async function sceneRoutes(app: FastifyInstance, { scenes: library, registry }: SceneRoutesOptions): Promise<void> {
   const scenes = () => library;
 
-  app.get('/api/scenes', { schema: { response: { 200: answer(Type.Array(SceneSummary), 'the built-in catalog, then the stored scenes') } } }, async () =>
+  app.get('/api/scenes', { config: { access: { action: 'read' } }, schema: { response: { 200: answer(Type.Array(SceneSummary), 'the built-in catalog, then the stored scenes') } } }, async () =>
     scenes().list(),
   );
 
   app.get<{ Params: NameParams }>(
     '/api/scenes/:name',
-    { schema: { params: NameParams, response: { 200: answer(SceneWithBody, 'the scene with its JSON') } } },
+    { config: { access: { action: 'read' } }, schema: { params: NameParams, response: { 200: answer(SceneWithBody, 'the scene with its JSON') } } },
     async (req) => {
       const { summary, scene } = await scenes().get(req.params.name);
       return { ...summary, scene };
     },
   );
 
-  app.post('/api/scenes', { schema: { body: SceneBody, security: operator, response: { 201: Stored } }, preHandler: guard }, async (req, reply) => {
+  app.post('/api/scenes', { config: { access: { action: 'author', audit: 'scene.create' } }, schema: { body: SceneBody, response: { 201: Stored } } }, async (req, reply) => {
     const summary = await scenes().create(req.body);
     return reply.code(201).header('location', `/api/scenes/${summary.name}`).send(summary);
   });
 
   app.put<{ Params: NameParams }>(
     '/api/scenes/:name',
-    { schema: { params: NameParams, body: SceneBody, security: operator, response: { 200: answer(SceneSummary, 'the scene, its revision one higher') } }, preHandler: guard },
+    { config: { access: { action: 'author', audit: 'scene.update' } }, schema: { params: NameParams, body: SceneBody, response: { 200: answer(SceneSummary, 'the scene, its revision one higher') } } },
     async (req) => scenes().update(req.params.name, req.body),
   );
 
   app.delete<{ Params: NameParams }>(
     '/api/scenes/:name',
-    { schema: { params: NameParams, security: operator, response: { 204: NoContent } }, preHandler: guard },
+    { config: { access: { action: 'author', audit: 'scene.delete' } }, schema: { params: NameParams, response: { 204: NoContent } } },
     async (req, reply) => {
       await scenes().remove(req.params.name);
       return reply.code(204).send();
@@ -85,14 +83,14 @@ export default async function sceneRoutes(app: FastifyInstance, { scenes: librar
 
   /**
    * Estimated watts and energy of playing a scene on a compound's groups (the scenes library's power model).
-   * Rendering is real work: it needs the operator token and runs in a worker thread, bounded in size,
+   * Rendering is real work: it runs in a worker thread, bounded in size,
    * queue and time (config `scenes`).
    */
   app.post<{ Params: CompoundParams; Body: EstimateBody }>(
     '/api/compounds/:compound/energy-estimate',
     {
-      schema: { params: CompoundParams, body: EstimateBody, security: operator, response: { 200: answer(EnergyEstimate, 'watts and energy per group and in total') } },
-      preHandler: guard,
+      config: { access: { action: 'read', compound: 'param', audit: 'scene.estimate' } },
+      schema: { params: CompoundParams, body: EstimateBody, response: { 200: answer(EnergyEstimate, 'watts and energy per group and in total') } },
     },
     async (req) => {
       const compound = registry.compound(req.params.compound);
@@ -107,7 +105,7 @@ export default async function sceneRoutes(app: FastifyInstance, { scenes: librar
 
   app.post<{ Params: NameParams; Body: CopyBody }>(
     '/api/scenes/:name/copy',
-    { schema: { params: NameParams, body: CopyBody, security: operator, response: { 201: Stored } }, preHandler: guard },
+    { config: { access: { action: 'author', audit: 'scene.copy' } }, schema: { params: NameParams, body: CopyBody, response: { 201: Stored } } },
     async (req, reply) => {
       const summary = await scenes().copy(req.params.name, req.body.name, req.body.params ?? {}, req.body.title);
       return reply.code(201).header('location', `/api/scenes/${summary.name}`).send(summary);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceAddress } from '@caideng/protocol';
-import { startTestController, type TestController } from './helpers.js';
+import { apiFetch, startTestController, type TestController } from './helpers.js';
 import { EnergyIntegrator, festivalSeason, nightOf, pricePerKWh } from '../src/features/metrics/energy.js';
 
 const H = 3_600_000;
@@ -58,7 +58,7 @@ const ALPHA_KWH = 0.18 * 5 + 0.06 * 12 + 0.1 * 6;
 const ALPHA_COST = 0.18 * 4 * 1.0 + 0.18 * 0.6 + (0.06 * 4 * 1.0 + 0.06 * 0.6 + 0.06 * 7 * 0.3) + (0.1 * 2 * 1.0 + 0.1 * 4 * 0.3);
 
 async function energy(query: string) {
-  const res = await fetch(`${ctl.httpUrl}/api/energy?${query}`);
+  const res = await apiFetch(ctl, `/api/energy?${query}`);
   expect(res.status).toBe(200);
   return (await res.json()) as { kWh: number; cost: number; currency: string; byNight: Array<{ night: string; kWh: number; cost: number }> };
 }
@@ -96,13 +96,13 @@ describe('energy of a simulated night', () => {
   });
 
   it('draws the night as power per hour, burn hours per group and the faulty groups', async () => {
-    const res = await fetch(`${ctl.httpUrl}/api/history?series=power&compound=alpha&from=${EVENING}&to=${EVENING + 12 * H}&level=hour`);
+    const res = await apiFetch(ctl, `/api/history?series=power&compound=alpha&from=${EVENING}&to=${EVENING + 12 * H}&level=hour`);
     const power = (await res.json()) as { level: string; unit: string; points: Array<[number, number]> };
     expect(power.level).toBe('hour');
     expect(power.unit).toBe('W');
     expect(power.points[0]).toEqual([EVENING, 340]);
     expect(power.points.find(([t]) => t === EVENING + 3 * H)?.[1]).toBe(240); // g03 is silent
-    const burn = (await (await fetch(`${ctl.httpUrl}/api/history/burn-hours?compound=alpha&from=${EVENING}&to=${EVENING + 12 * H}`)).json()) as {
+    const burn = (await (await apiFetch(ctl, `/api/history/burn-hours?compound=alpha&from=${EVENING}&to=${EVENING + 12 * H}`)).json()) as {
       groups: Array<{ group: string; value: number }>;
     };
     expect(burn.groups.map((g) => [g.group, Math.round(g.value * 10) / 10])).toEqual([
@@ -110,14 +110,39 @@ describe('energy of a simulated night', () => {
       ['g03', 6],
       ['g01', 5],
     ]);
-    const faulty = (await (await fetch(`${ctl.httpUrl}/api/history/faulty-groups?from=${EVENING}&to=${EVENING + 13 * H}`)).json()) as {
+    const faulty = (await (await apiFetch(ctl, `/api/history/faulty-groups?from=${EVENING}&to=${EVENING + 13 * H}`)).json()) as {
       groups: Array<{ compound: string; group: string; value: number }>;
     };
     expect(faulty.groups).toEqual([{ compound: 'alpha', group: 'g02', value: 6 * 120 + 1 }]);
-    const csv = await (await fetch(`${ctl.httpUrl}/api/history?series=energy&compound=alpha&from=${EVENING}&to=${EVENING + 2 * H}&level=hour&format=csv`)).text();
+    const csv = await (await apiFetch(ctl, `/api/history?series=energy&compound=alpha&from=${EVENING}&to=${EVENING + 2 * H}&level=hour&format=csv`)).text();
     expect(csv.split('\n')[0]).toBe('ts,time,value');
     // The 18:00 hour holds 119 of its 120 intervals: each interval is counted with the reading that closes it.
     expect(csv.split('\n')[1]).toBe(`${EVENING},2026-02-16T10:00:00.000Z,${Math.round(340 * (119 / 120) * 10) / 10_000}`);
+  });
+});
+
+describe('scoped like every other read', () => {
+  it("gives a staff user of alpha alpha's energy county-wide, and refuses beta's", async () => {
+    const created = await apiFetch(ctl, '/api/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alpha-staff', role: 'staff', scopes: ['alpha'], password: 'alpha-password-1' }),
+    });
+    expect(created.status).toBe(201);
+    const login = await fetch(`${ctl.httpUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alpha-staff', password: 'alpha-password-1' }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const asStaff = (path: string) => fetch(`${ctl.httpUrl}${path}`, { headers: { cookie } });
+    const range = `from=${EVENING - H}&to=${EVENING + 13 * H}`;
+    const county = (await (await asStaff(`/api/energy?${range}`)).json()) as { kWh: number };
+    expect(Math.abs(county.kWh - ALPHA_KWH) / ALPHA_KWH).toBeLessThan(0.01);
+    expect((await asStaff(`/api/energy?compound=beta&${range}`)).status).toBe(403);
+    const burn = (await (await asStaff(`/api/history/burn-hours?${range}`)).json()) as { groups: Array<{ compound: string }> };
+    expect(new Set(burn.groups.map((g) => g.compound))).toEqual(new Set(['alpha']));
+    expect((await asStaff(`/api/history?series=power&compound=beta&${range}`)).status).toBe(403);
   });
 });
 

@@ -15,7 +15,7 @@ import { InfluxMetricsStore } from '../src/features/metrics/influxStore.js';
 import { MEASUREMENTS } from '../src/features/metrics/catalog.js';
 import { MetricsStoreError } from '../src/features/metrics/metricsStore.js';
 import { ADMIN, startInfluxd, type Influxd } from './influxd.js';
-import { startTestController } from './helpers.js';
+import { apiFetch, startTestController } from './helpers.js';
 
 const log = pino({ level: 'silent' });
 const GRAFANA = fileURLToPath(new URL('../../deploy/grafana/caideng-metrics.json', import.meta.url));
@@ -89,11 +89,11 @@ describe('InfluxDB metrics store', () => {
         ctl.bus.emit('group.telemetry', { address: { compound: 'alpha', role: 'group', device: 'g01' }, telemetry: { v: 1, ts: t0 + i * 10_000, watts: 120, faults: [], uptimeS: 1 }, receivedAt: Date.now() });
       }
       await ctl.metrics.idle();
-      const res = await fetch(`${ctl.httpUrl}/api/history?series=power&compound=alpha&from=${t0}&to=${t0 + 60_000}`);
+      const res = await apiFetch(ctl, `/api/history?series=power&compound=alpha&from=${t0}&to=${t0 + 60_000}`);
       const body = (await res.json()) as { level: string; points: Array<[number, number]> };
       expect(body.level).toBe('raw');
       expect(body.points).toEqual(Array.from({ length: 6 }, (_, i) => [t0 + i * 10_000, 120]));
-      const metrics = (await (await fetch(`${ctl.httpUrl}/api/metrics`)).json()) as { metrics: { backend: string; storeReady: number } };
+      const metrics = (await (await apiFetch(ctl, `/api/metrics`)).json()) as { metrics: { backend: string; storeReady: number } };
       expect(metrics.metrics).toMatchObject({ backend: 'influx', storeReady: 1 });
       // Every query of the Grafana dashboard in deploy/ runs against this schema, and the power panel sees the readings.
       const dashboard = JSON.parse(readFileSync(GRAFANA, 'utf8')) as { panels: Array<{ title: string; targets: Array<{ query: string }> }> };

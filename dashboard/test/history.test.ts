@@ -88,6 +88,10 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  // Signed in as the admin the controller created (its generated password is in the provisioning file).
+  const admin = readProvisioning(dataDir)!.users!.find((u) => u.username === 'admin')!;
+  const login = await page.context().request.post(`${ctl.httpUrl}/api/auth/login`, { data: { username: admin.username, password: admin.password } });
+  if (!login.ok()) throw new Error(`sign-in failed: ${login.status()} ${await login.text()}`);
 });
 
 afterAll(async () => {

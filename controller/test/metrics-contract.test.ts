@@ -12,6 +12,7 @@ import { SqliteMetricsStore } from '../src/features/metrics/sqliteStore.js';
 import { InfluxMetricsStore } from '../src/features/metrics/influxStore.js';
 import { series, totals, type MetricsStore } from '../src/features/metrics/metricsStore.js';
 import type { MetricPoint } from '../src/features/metrics/catalog.js';
+import { Outbox } from '../src/features/metrics/outbox.js';
 import { startInfluxd, type Influxd } from './influxd.js';
 import { tempDir } from './helpers.js';
 
@@ -170,6 +171,34 @@ describe('embedded store retention', () => {
       expect(hour[0]![1]).toBeCloseTo(30, 6);
     } finally {
       await store.close();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the outbox bound', () => {
+  it('warns near its bound and, when full, drops its oldest batches first, counted', async () => {
+    const dir = tempDir('caideng-outbox-');
+    const db = await openDb({ file: join(dir, 'o.sqlite'), log });
+    try {
+      const outbox = new Outbox(db, 1000, 0.8, log);
+      await outbox.open();
+      const batch = (first: number) => Array.from({ length: 300 }, (_, i) => tele('o', 'g1', first + i, { watts: first + i }));
+      await outbox.append(batch(0));
+      await outbox.append(batch(300));
+      expect(outbox.counters).toMatchObject({ outboxPoints: 600, outboxNearFull: 0, outboxDropped: 0 });
+      await outbox.append(batch(600));
+      expect(outbox.counters).toMatchObject({ outboxPoints: 900, outboxNearFull: 1 });
+      // A fourth batch would pass 1000: the oldest goes.
+      await outbox.append(batch(900));
+      expect(outbox.counters).toMatchObject({ outboxPoints: 900, outboxBatches: 3, outboxDropped: 300 });
+      expect((await outbox.peek())!.points[0]!.ts).toBe(300);
+      // What a restart finds.
+      const again = new Outbox(db, 1000, 0.8, log);
+      await again.open();
+      expect(again.counters).toMatchObject({ outboxPoints: 900, outboxBatches: 3 });
+    } finally {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -194,4 +194,30 @@ describe('metrics while InfluxDB is away', () => {
     expect(second.metrics.counters.replayed).toBeGreaterThanOrEqual(carried);
     expectAllStored(flow, await stored(database));
   }, TIMEOUT);
+
+  it('keeps every point when InfluxDB is slow rather than down: writes time out, wait in the outbox, replay', async () => {
+    const database = `outage${++dbs}`;
+    ctl = await startTestController(config(database));
+    await ctl.metrics.ready();
+    const t0 = Date.now() - 60_000;
+    const record = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) ctl!.metrics.record({ measurement: 'telemetry', tags: { compound: 'alpha', group: 'g01' }, fields: { watts: i }, ts: t0 + i });
+    };
+    record(0, 500);
+    await ctl.metrics.idle();
+    influxd.pause();
+    try {
+      record(500, 2000);
+      // The write of the next batch hangs until the 1 s request timeout; it and the rest go to the outbox.
+      await vi.waitFor(() => expect(ctl!.metrics.counters.outboxPoints).toBeGreaterThan(0), { timeout: 5000 });
+      record(2500, 500);
+    } finally {
+      influxd.resume();
+    }
+    await ctl.metrics.idle();
+    expect(ctl.metrics.counters).toMatchObject({ outboxPoints: 0, outboxDropped: 0 });
+    expect(ctl.metrics.counters.replayed).toBeGreaterThan(0);
+    const got = (await stored(database)).get('g01')!;
+    expect(got.map(([, w]) => w)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+  });
 });

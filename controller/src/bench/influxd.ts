@@ -20,6 +20,10 @@ export interface Influxd {
   stop(): Promise<void>;
   /** Starts it again on the same ports and data; resolves when /ping answers. */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections are accepted by the kernel but nothing answers, a slow server. */
+  pause(): void;
+  /** Lets a paused influxd run again (SIGCONT). */
+  resume(): void;
   /** Stops it and removes its data. */
   dispose(): Promise<void>;
   /** Runs an InfluxQL statement with the admin user (when auth is on). */
@@ -113,6 +117,7 @@ bind-address = "127.0.0.1:${rpc}"
   const stop = async () => {
     const c = child;
     if (!c || c.exitCode !== null) return;
+    c.kill('SIGCONT');
     c.kill('SIGTERM');
     const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
     await exited;
@@ -136,6 +141,8 @@ bind-address = "127.0.0.1:${rpc}"
     stop,
     start,
     query,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

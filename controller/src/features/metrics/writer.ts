@@ -41,6 +41,8 @@ export class MetricsWriter {
   readonly counters: WriterCounters = { taken: 0, written: 0, replayed: 0, writeFailures: 0, spilled: 0, buffered: 0 };
   private buffer: MetricPoint[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The timer is the immediate one (a full batch waits). */
+  private timerNow = false;
   private flushing: Promise<void> | null = null;
   private replaying: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -65,8 +67,11 @@ export class MetricsWriter {
     this.buffer.push(point);
     this.counters.taken++;
     this.counters.buffered = this.buffer.length;
-    if (this.buffer.length >= this.options.batchPoints) this.schedule(0);
-    else if (!this.timer) this.schedule(this.options.flushMs);
+    // A running drain takes what arrives meanwhile; otherwise one timer, brought forward once when a batch is full.
+    if (this.flushing) return;
+    if (this.buffer.length >= this.options.batchPoints) {
+      if (!this.timerNow) this.schedule(0);
+    } else if (!this.timer) this.schedule(this.options.flushMs);
   }
 
   /** Points not yet written anywhere (memory). */
@@ -84,6 +89,7 @@ export class MetricsWriter {
     while (this.flushing) await this.flushing;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerNow = false;
     if (this.buffer.length === 0) return;
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
@@ -126,11 +132,13 @@ export class MetricsWriter {
 
   private schedule(delayMs: number): void {
     if (this.timer) {
-      if (delayMs > 0) return;
+      if (delayMs > 0 || this.timerNow) return;
       clearTimeout(this.timer);
     }
+    this.timerNow = delayMs === 0;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.timerNow = false;
       void this.flush();
     }, delayMs);
     this.timer.unref();

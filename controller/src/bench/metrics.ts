@@ -1,5 +1,5 @@
 /**
- * `npm run bench:metrics -- [--points 300000] [--batch 5000] [--concurrency 2] [--rounds 3]`
+ * `npm run bench:metrics -- [--points 150000] [--batch 5000] [--concurrency 2] [--rounds 5]`
  *
  * Points per second into the metrics stores, and the baseline in the same run: the raw `influx` client
  * writing the same points with the same batch size, one request at a time (its own way: it keeps nothing), into a real influxd started
@@ -120,9 +120,9 @@ const median = (xs: number[]) => {
 const k = (x: number) => Math.round(x).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const n = arg('points', 300_000);
+  const n = arg('points', 150_000);
   const batch = arg('batch', 5000);
-  const rounds = arg('rounds', 3);
+  const rounds = arg('rounds', 5);
   const concurrency = arg('concurrency', 2);
   const influxd = urlArg ? null : await startInfluxd();
   const url = urlArg ?? influxd!.url;

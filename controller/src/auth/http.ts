@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyCookie, { Signer, fastifyCookie as cookieTools } from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import fastifyCsrf from '@fastify/csrf-protection';
-import csrf from '@fastify/csrf';
+import { Tokens as CsrfTokens } from '@fastify/csrf';
 import { CaidengError } from '@caideng/protocol';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -201,7 +201,7 @@ export const installAuth = fp(async (app: FastifyInstance, { gate, audit, secure
 
   // The plugin's own csrfProtection answers by itself; the check here throws our error instead, with the
   // same tokens (the secret the plugin keeps in the session, verified by @fastify/csrf).
-  const tokens = new csrf.Tokens({ userInfo: false });
+  const tokens = new CsrfTokens({ userInfo: false });
   const checkCsrf = (req: FastifyRequest) => {
     const secret = (req.session as unknown as { _csrf?: string })._csrf;
     const token = req.headers['x-csrf-token'];

@@ -8,16 +8,19 @@ import { getJson } from './api';
 
 export type { EnergyAnswer, HistoryAnswer, PressView };
 
+/** History fills charts in the background: a compound outside the user's scope is no refusal to show them. */
+const QUIET = { quiet403: true } as const;
+
 export function fetchHistory(q: Omit<HistoryQuery, 'from' | 'to'> & { from: number; to: number }, signal?: AbortSignal): Promise<HistoryAnswer> {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
-  return getJson<HistoryAnswer>(`/api/history?${params}`, signal);
+  return getJson<HistoryAnswer>(`/api/history?${params}`, signal, QUIET);
 }
 
 export function fetchEnergy(q: { compound?: string; season?: number; from?: number; to?: number }, signal?: AbortSignal): Promise<EnergyAnswer> {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
-  return getJson<EnergyAnswer>(`/api/energy?${params}`, signal);
+  return getJson<EnergyAnswer>(`/api/energy?${params}`, signal, QUIET);
 }
 
 /**
@@ -33,5 +36,5 @@ export async function fetchSeasonEnergy(compound: string | undefined, now: numbe
 }
 
 export function fetchRecentPresses(limit: number, signal?: AbortSignal): Promise<PressView[]> {
-  return getJson<PressView[]>(`/api/history/presses?limit=${limit}`, signal);
+  return getJson<PressView[]>(`/api/history/presses?limit=${limit}`, signal, QUIET);
 }

@@ -32,7 +32,7 @@ export const HistoryQuery = Type.Interface(
     series: Type.Enum(HISTORY_SERIES, {
       description: 'power: watts (mean per group, summed); energy: kWh per bucket; online: share of groups online (0-1); satisfaction: kiosk presses per bucket',
     }),
-    group: Type.Optional(Id),
+    group: Type.Optional({ ...Id, description: 'power and energy of one lantern group (with compound); online and satisfaction are per compound' }),
     button: Type.Optional(Type.Enum(KIOSK_BUTTONS, { description: 'satisfaction only: presses of this button' })),
     level: Type.Optional(Type.Enum(HISTORY_LEVELS, { description: 'resolution; chosen from the range when absent (raw = 10 s buckets)' })),
   },

@@ -16,7 +16,8 @@ const USAGE = `Usage: caideng [options]     (npm start runs it with --demo)
 
 Starts the controller: MQTT broker, HTTP API and dashboard.
 
-  -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults)
+  -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults);
+                        $CAIDENG_INFLUX_PASSWORD sets metrics.influx.password
   --demo                also run a simulated county of every registered device
   --http-port N         HTTP port of the API, dashboard and MQTT over WebSocket (0 = any free port)
   --mqtt-port N         MQTT (TCP) port (0 = any free port)
@@ -89,6 +90,13 @@ async function main(): Promise<void> {
   if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
   if (values.registry !== undefined) input.registryFile = values.registry;
   if (values['log-level'] !== undefined) section('log').level = values['log-level'] as never;
+  // The InfluxDB password comes from the environment (docker-compose's .env), never from a committed file.
+  const influxPassword = process.env.CAIDENG_INFLUX_PASSWORD;
+  if (influxPassword !== undefined) {
+    // The partial input of an optional section (the schema fills in the rest).
+    const metrics = (input.metrics ??= {}) as { influx?: Record<string, unknown> };
+    metrics.influx = { ...metrics.influx, password: influxPassword };
+  }
   if (values.demo) {
     section('demo').simulate = true;
     ((input.auth ??= {}) as NonNullable<ConfigInput['auth']>).demoUsers ??= true;

@@ -224,4 +224,13 @@ export const en: Record<MessageKey, string> = {
   'outcome.ok': 'OK',
   'outcome.denied': 'Denied',
   'outcome.failed': 'Failed',
+
+  'history.title': 'History',
+  'history.power': 'Power · last 24 h',
+  'history.energy': 'Festival season {year} (New Year\'s eve to the Lantern Festival): energy per night',
+  'history.energyTotal': 'Total {kWh} kWh · {cost} {currency}',
+  'history.satisfaction': 'Kiosk presses per hour',
+  'history.satisfactionNote': 'The satisfaction index is not computed yet; this shows the count of each button.',
+  'history.online': 'Lantern groups online · last 24 h',
+  'history.empty': 'No history yet',
 };

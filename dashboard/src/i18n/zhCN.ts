@@ -222,6 +222,15 @@ export const zhCN = {
   'outcome.ok': '成功',
   'outcome.denied': '被拒绝',
   'outcome.failed': '失败',
+
+  'history.title': '历史',
+  'history.power': '功率 · 最近 24 小时',
+  'history.energy': '{year} 年灯会季（除夕至元宵）每晚用电',
+  'history.energyTotal': '合计 {kWh} kWh · {cost} {currency}',
+  'history.satisfaction': '居民按键 · 每小时次数',
+  'history.satisfactionNote': '满意度指数尚未启用，这里显示各按键的次数。',
+  'history.online': '灯组在线率 · 最近 24 小时',
+  'history.empty': '暂无历史数据',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

@@ -3,6 +3,7 @@
  * every lantern group with status, watts and last seen, its kiosks and their presses.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { HistoryPanel } from '../components/historyPanel';
 import { KpiStrip } from '../components/kpiStrip';
 import { PlayControls } from '../components/playControls';
 import { PowerChart } from '../components/powerChart';
@@ -100,6 +101,8 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
         </div>
         <PressFeed presses={feed} county={county} showCompound={false} />
       </section>
+
+      <HistoryPanel compound={compound.id} />
 
       <section class="panel" aria-labelledby="groups-title">
         <h2 id="groups-title" class="panel__title">{i.t('compound.groups')}</h2>

@@ -1,5 +1,6 @@
 /** The county overview: totals, power over the last minutes, the feedback feed, and every compound. */
 import { CompoundCard } from '../components/compoundCard';
+import { HistoryPanel } from '../components/historyPanel';
 import { KpiStrip } from '../components/kpiStrip';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
@@ -36,6 +37,8 @@ export function CountyView({ county }: { county: County }) {
         </div>
         <PressFeed presses={feed} county={county} />
       </section>
+
+      <HistoryPanel />
       <section aria-labelledby="compounds-title">
         <h2 id="compounds-title" class="section-title">{i.t('county.compounds')}</h2>
         {county.compounds.length === 0 && <p class="panel muted" data-testid="no-compounds">{i.t('county.none')}</p>}

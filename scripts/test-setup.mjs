@@ -22,7 +22,7 @@ const TOOLS = [
   { name: 'openssl', pkg: 'openssl', bin: 'openssl' }, // throwaway TLS certificates
   { name: 'fc-list', pkg: 'fontconfig', bin: 'fc-list' }, // the font check below
   { name: 'CJK fonts', pkg: 'fonts-noto-cjk', check: ['fc-list', ':lang=zh', 'family'] }, // Chinese in screenshots
-  // { name: 'influxd', pkg: 'influxdb', bin: 'influxd' }, // with the time-series feature
+  { name: 'influxd', pkg: 'influxdb', bin: 'influxd' }, // the InfluxDB metrics store's tests run a real influxd 1.x
 ];
 
 const searchPath = process.env.CAIDENG_SETUP_PATH;

@@ -15,6 +15,7 @@ describe('deployment', () => {
     await run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env });
     const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, env });
     expect(stdout).toContain('image: influxdb:1.8');
+    expect(stdout).toMatch(/CAIDENG_INFLUX_PASSWORD: test-admin/);
     expect(stdout).toMatch(/caideng-data:\/var\/lib\/caideng|target: \/var\/lib\/caideng/);
     expect(stdout).toMatch(/influxdb-data:\/var\/lib\/influxdb|target: \/var\/lib\/influxdb/);
   });
@@ -29,6 +30,9 @@ describe('deployment', () => {
   it('the mounted controller config passes the config schema, and the image builds and runs on Node 24 LTS', () => {
     const config = resolveConfig(JSON.parse(readFileSync(`${root}/deploy/controller.json`, 'utf8')));
     expect(config.dataDir).toBe('/var/lib/caideng');
+    // Time series go to the compose file's InfluxDB; its password comes from the environment.
+    expect(config.metrics).toMatchObject({ backend: 'influx', influx: { url: 'http://influxdb:8086', database: 'caideng' } });
+    expect(config.metrics.influx?.password).toBeUndefined();
     const stages = readFileSync(`${root}/Dockerfile`, 'utf8').match(/^FROM \S+/gm);
     expect(stages).toEqual(['FROM node:24-bookworm-slim', 'FROM node:24-bookworm-slim']);
   });

@@ -6,7 +6,7 @@
  * does under `npm start`) stops it with exit code 0 and not one warning.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,16 @@ let startedAt = 0;
 /** Everything the controller printed, stdout and stderr. */
 let output = '';
 const operatorToken = () => readProvisioning(dataDir)!.operator!.token;
+/** Groups a bridge (gateway) speaks for, per compound: the simulator leaves them to `npm run bridge`. */
+const bridged = new Map<string, number>();
+for (const street of JSON.parse(readFileSync(join(root, 'controller/config/rong-county.json'), 'utf8')).streets) {
+  for (const community of street.communities) {
+    for (const c of community.compounds) {
+      bridged.set(c.id, (c.bridges ?? []).reduce((n: number, b: { groups?: string[] }) => n + (b.groups?.length ?? 0), 0));
+    }
+  }
+}
+const simulated = (c: CompoundSummary) => c.groups - (bridged.get(c.id) ?? 0);
 
 beforeAll(async () => {
   startedAt = Date.now();
@@ -69,7 +79,7 @@ describe('npm start', () => {
   it('brings every simulated group of the 22 compounds online within 20 s', async () => {
     // Wait for the live summaries to say so (event-driven), then check the HTTP answer itself.
     const socket = io(httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: operatorToken() } });
-    const allOnline = (s: CompoundSummary[]) => s.length === 22 && s.every((c) => c.groups > 0 && c.groupsOnline === c.groups);
+    const allOnline = (s: CompoundSummary[]) => s.length === 22 && s.every((c) => c.groups > 0 && c.groupsOnline === simulated(c));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('groups not all online within 20 s of start')), Math.max(0, 20_000 - (Date.now() - startedAt)));
       const check = ({ summaries }: { summaries: CompoundSummary[] }) => {
@@ -91,7 +101,7 @@ describe('npm start', () => {
     for (const c of compounds) {
       expect(c.groups).toBeGreaterThanOrEqual(8);
       expect(c.groups).toBeLessThanOrEqual(16);
-      expect(c.groupsOnline).toBe(c.groups);
+      expect(c.groupsOnline).toBe(simulated(c));
       expect(c.kiosks).toBe(2);
     }
     expect(Date.now() - startedAt).toBeLessThan(20_000);

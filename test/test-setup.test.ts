@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/test-setup.mjs', import.meta.url));
 /** The executables the set-up looks for (chromium only in /usr/bin: the dashboard tests launch that file). */
-const TOOLS = ['chromium', 'mosquitto_sub', 'docker-compose', 'openssl', 'fc-list'];
+const TOOLS = ['chromium', 'mosquitto_sub', 'docker-compose', 'openssl', 'fc-list', 'influxd'];
 
 function realPath(bin: string): string {
   const dirs = bin === 'chromium' ? ['/usr/bin'] : (process.env.PATH ?? '').split(delimiter);

@@ -26,6 +26,8 @@ import { Realtime } from './realtime/realtime.js';
 import { SceneLibrary } from './features/scenes/sceneLibrary.js';
 import sceneRoutes from './features/scenes/routes.js';
 import { Deadlines } from './features/deadlines/deadlines.js';
+import { Metrics } from './features/metrics/metrics.js';
+import metricsRoutes from './features/metrics/routes.js';
 import { processCounters } from './processGuard.js';
 import { createHttp, newHttpCounters, registerDashboard } from './http/server.js';
 import healthRoutes from './http/health.js';
@@ -57,6 +59,7 @@ export interface ControllerHandle {
   realtime: Realtime;
   scenes: SceneLibrary;
   deadlines: Deadlines;
+  metrics: Metrics;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -94,9 +97,17 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const realtime = new Realtime(ctx, http.server, registry, state, gate);
   // Features register their deadline handlers in start(); the deadlines start last, once the controller serves.
   const deadlines = new Deadlines(ctx);
+  const metrics = new Metrics(ctx, {
+    summaries: () => state.summaries(),
+    broker: () => ({ clients: broker.connectedClients, accepted: broker.counters.accepted, rejected: broker.counters.rejected, rateLimited: broker.counters.rateLimited }),
+    commandStart: async (id) => {
+      const c = await commands.get(id);
+      return c ? ((c.command as { startAt?: number }).startAt ?? c.issuedAt) : null;
+    },
+  });
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
-  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, realtime];
+  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
@@ -153,12 +164,14 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
         start: { phasesMs: phases },
         admission: { ...broker.admission.counters, waiting: broker.admission.waiting },
         retained: { ...broker.retained.retainedCounters, messages: broker.retained.retainedCount },
+        metrics: metrics.counters,
       }),
     });
     await http.register(countyRoutes, { registry, state });
     await http.register(commandRoutes, { commands });
     await http.register(sceneRoutes, { scenes, registry });
     await http.register(credentialRoutes, { credentials });
+    await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
     await registerDashboard(http);
     await timed('broker', () => broker.start(http.server));
     brokerStarted = true;
@@ -199,6 +212,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     realtime,
     scenes,
     deadlines,
+    metrics,
     httpUrl,
     mqttUrl,
     wsUrl,

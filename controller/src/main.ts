@@ -22,7 +22,8 @@ const USAGE = `Usage: caideng [options]     (npm start runs it with --demo)
 
 Starts the controller: MQTT broker, HTTP API and dashboard.
 
-  -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults)
+  -c, --config FILE     configuration file (JSON; default $CAIDENG_CONFIG, else built-in defaults);
+                        $CAIDENG_INFLUX_PASSWORD sets metrics.influx.password
   --demo                also run a simulated county of every registered device
   --city                a generated city instead of the county: 2,000 compounds of 20 lantern groups and
                         2 kiosks (registry/city.ts), data in var/city unless --data-dir says otherwise;
@@ -30,6 +31,7 @@ Starts the controller: MQTT broker, HTTP API and dashboard.
   --http-port N         HTTP port of the API, dashboard and MQTT over WebSocket (0 = any free port)
   --mqtt-port N         MQTT (TCP) port (0 = any free port)
   --data-dir DIR        directory for the store and the provisioning file (credentials.json)
+  --registry FILE       the county's registry (default controller/config/rong-county.json)
   --log-level LEVEL     trace, debug, info (default), warn, error, fatal or silent
   -h, --help            this text
 `;
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
         'http-port': { type: 'string' },
         'mqtt-port': { type: 'string' },
         'data-dir': { type: 'string' },
+        registry: { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
   if (values['http-port'] !== undefined) section('http').port = Number(values['http-port']);
   if (values['mqtt-port'] !== undefined) section('mqtt').port = Number(values['mqtt-port']);
   if (values['data-dir'] !== undefined) input.dataDir = values['data-dir'];
+  if (values.registry !== undefined) input.registryFile = values.registry;
   if (values['log-level'] !== undefined) section('log').level = values['log-level'] as never;
   if (values.city) {
     input.dataDir ??= 'var/city';
@@ -104,6 +108,13 @@ async function main(): Promise<void> {
     writeFileSync(file, JSON.stringify(cityRegistry()) + '\n');
     input.registryFile = file;
     section('demo').compounds ??= CITY_SIMULATED_COMPOUNDS;
+  }
+  // The InfluxDB password comes from the environment (docker-compose's .env), never from a committed file.
+  const influxPassword = process.env.CAIDENG_INFLUX_PASSWORD;
+  if (influxPassword !== undefined) {
+    // The partial input of an optional section (the schema fills in the rest).
+    const metrics = (input.metrics ??= {}) as { influx?: Record<string, unknown> };
+    metrics.influx = { ...metrics.influx, password: influxPassword };
   }
   if (values.demo) {
     section('demo').simulate = true;

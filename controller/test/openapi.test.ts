@@ -205,6 +205,18 @@ describe('real answers match the document', () => {
     expect((await call('POST', '/api/auth/logout', {}, { ...asUser(), body: {} })).status).toBe(204);
   });
 
+  it('history: series, energy, burn hours, faulty groups', async () => {
+    await ctl.metrics.idle();
+    const to = Date.now() + 1000;
+    const power = await call('GET', `/api/history?series=power&compound=alpha&from=${to - 3_600_000}&to=${to}`);
+    expect(power.body.points.length).toBeGreaterThan(0);
+    await call('GET', `/api/energy?compound=alpha&from=${to - 86_400_000}&to=${to}`);
+    await call('GET', `/api/history/burn-hours?compound=alpha&from=${to - 86_400_000}&to=${to}`);
+    await call('GET', `/api/history/faulty-groups?from=${to - 86_400_000}&to=${to}`);
+    await call('GET', '/api/history/presses?compound=alpha&limit=5');
+    await call('GET', `/api/history?series=power&from=${to}&to=${to - 1}`);
+  });
+
   it('covered every documented route with a success answer', () => {
     const succeeded = new Set(checked.filter((c) => c.status < 300).map((c) => c.route));
     const missing = apiRoutes(ctl.http)

@@ -1,17 +1,81 @@
-/** The shell: header, the current view by hash route, and the data every view needs. */
+/**
+ * The shell: the session first (sign-in page until there is one), then the header, the current view by
+ * hash route, and the data every view needs. A 401 anywhere lands on sign-in with the page the user was
+ * on; signing in goes back there.
+ */
+import { useEffect, useState } from 'preact/hooks';
 import { AppHeader } from './components/appHeader';
+import { loadMe, refusal, session, type Me } from './data/auth';
 import { county, subscribeCounty } from './data/county';
+import { powerHistory } from './data/history';
 import { live, subscribeLive } from './data/live';
-import { subscribeScenes } from './data/scenes';
+import { presses } from './data/presses';
+import { scenes, subscribeScenes } from './data/scenes';
 import { connection } from './data/socket';
 import { useI18n } from './i18n';
-import { useRoute } from './lib/router';
+import { afterSignIn, signInHref, useRoute, type Route } from './lib/router';
 import { useStore, useSubscription } from './lib/store';
 import { CompoundView } from './views/compoundView';
 import { CountyView } from './views/countyView';
+import { RefusalBanner } from './views/forbiddenView';
 import { NotFound } from './views/notFound';
+import { SignInView } from './views/signInView';
+
+/** Forgets everything the previous user could see: the next user's registry and live state are their own. */
+function resetData(): void {
+  county.set({ status: 'loading' });
+  scenes.set({ status: 'loading' });
+  live.set({ loaded: false, ts: 0, devices: new Map(), summaries: new Map() });
+  presses.set([]);
+  powerHistory.set([]);
+  refusal.set(null);
+}
 
 export function App() {
+  const i = useI18n();
+  const s = useStore(session);
+  const route = useRoute();
+  useEffect(() => {
+    void loadMe();
+  }, []);
+  useEffect(() => {
+    if (s.status === 'signedOut') resetData();
+  }, [s.status]);
+  useEffect(() => {
+    // replace(): the sign-in page is a detour, Back should not return to it.
+    if (s.status === 'signedOut' && route.view !== 'signin') location.replace(signInHref(location.hash));
+    if (s.status === 'signedIn' && route.view === 'signin') location.replace(afterSignIn(route));
+  }, [s.status, route]);
+
+  if (s.status === 'loading' || (s.status === 'signedIn' && route.view === 'signin')) return <p class="loading">{i.t('loading')}</p>;
+  if (s.status === 'signedOut') return <SignInView />;
+  return <Shell me={s.me} route={route} />;
+}
+
+type AdminModule = typeof import('./views/adminView');
+let adminModule: Promise<AdminModule> | undefined;
+
+/** The admin page is loaded on first visit: most users never open it, so it stays out of the first load. */
+function LazyAdmin(props: Parameters<AdminModule['AdminView']>[0]) {
+  const i = useI18n();
+  const [mod, setMod] = useState<AdminModule | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    (adminModule ??= import('./views/adminView')).then(
+      (m) => live && setMod(m),
+      (err: Error) => {
+        adminModule = undefined;
+        if (live) setFailed(err.message);
+      },
+    );
+    return () => void (live = false);
+  }, []);
+  if (failed) return <p class="form-error" role="alert">{i.t('error.load', { reason: failed })}</p>;
+  return mod ? <mod.AdminView {...props} /> : <p class="loading">{i.t('loading')}</p>;
+}
+
+function Shell({ me, route }: { me: Me; route: Route }) {
   useSubscription(subscribeCounty);
   useSubscription(subscribeLive);
   // Scene titles; until they load (or if they cannot), scenes show by id.
@@ -20,18 +84,20 @@ export function App() {
   const registry = useStore(county);
   const conn = useStore(connection);
   const { loaded } = useStore(live);
-  const route = useRoute();
   const ready = registry.status === 'ready' ? registry.county : undefined;
   const stale = conn === 'reconnecting' && loaded;
+  // A refusal belongs to the page it happened on.
+  useEffect(() => refusal.set(null), [route]);
 
   return (
     <>
-      <AppHeader county={ready} />
+      <AppHeader county={ready} me={me} route={route} />
       {stale && (
         <p class="banner" role="alert">
           {i.t('conn.stale')}
         </p>
       )}
+      <RefusalBanner name={(id) => i.name(ready?.compound(id), id)} />
       <main class={`main${stale ? ' main--stale' : ''}`}>
         {!ready ? (
           <p class="loading">
@@ -40,7 +106,9 @@ export function App() {
         ) : route.view === 'county' ? (
           <CountyView county={ready} />
         ) : route.view === 'compound' ? (
-          <CompoundView county={ready} id={route.compound} />
+          <CompoundView county={ready} id={route.compound} me={me} />
+        ) : route.view === 'admin' ? (
+          <LazyAdmin county={ready} me={me} tab={route.tab} />
         ) : (
           <NotFound />
         )}

@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './validate.js';
 export * from './realtime.js';
 export * from './accounts.js';
+export * from './history.js';

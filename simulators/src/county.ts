@@ -97,7 +97,7 @@ export interface County {
   stop(): Promise<void>;
 }
 
-/** Picks the devices to simulate, in file order, honouring the per-compound limits. */
+/** Picks the devices to simulate, in file order, honouring the per-compound limits; bridge-served ones are left out. */
 export function selectDevices(
   file: CredentialsFile,
   limits: Pick<CountyOptions, 'compounds' | 'groupsPerCompound' | 'kiosksPerCompound'> = {},
@@ -108,7 +108,8 @@ export function selectDevices(
   const groups: GroupCredential[] = [];
   const kiosks: KioskCredential[] = [];
   for (const compound of chosen) {
-    const inCompound = file.devices.filter((d) => d.compound === compound);
+    // A device a bridge speaks for is the bridge's to simulate or drive (the firmware bridge), not ours.
+    const inCompound = file.devices.filter((d) => d.compound === compound && d.bridge === undefined);
     groups.push(...inCompound.filter(isGroupCredential).slice(0, limits.groupsPerCompound ?? Infinity));
     kiosks.push(...inCompound.filter(isKioskCredential).slice(0, limits.kiosksPerCompound ?? Infinity));
   }

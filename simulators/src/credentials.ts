@@ -16,6 +16,8 @@ interface DeviceCredentialBase {
   password: string;
   compound: string;
   device: string;
+  /** The bridge (gateway) that speaks for this device, when one does. */
+  bridge?: string;
 }
 
 export interface GroupCredential extends DeviceCredentialBase {
@@ -84,7 +86,9 @@ export function parseCredentials(value: unknown, source = 'credentials'): Creden
     if (username !== expected) return fail(`${at}.username '${username}' must be '${expected}'`);
     if (seen.has(expected)) return fail(`${at}: duplicate username '${expected}'`);
     seen.add(expected);
-    const base = { username: expected, password: password!, compound: compound!, device: device! };
+    const bridge = d['bridge'];
+    if (bridge !== undefined && (typeof bridge !== 'string' || !isId(bridge))) return fail(`${at}.bridge must be a bridge id`);
+    const base = { username: expected, password: password!, compound: compound!, device: device!, ...(bridge !== undefined ? { bridge } : {}) };
     if (role === 'group') {
       // Missing fixture fields take the defaults of the most common set (one 100 W dimmer); wrong ones are errors.
       const fixture = d['fixture'] ?? DEFAULT_FIXTURE.fixture;

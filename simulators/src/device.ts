@@ -134,6 +134,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   #txCounter = 0;
   /** topic → channel, for this device's subscriptions. */
   readonly #inbound = new Map<string, Channel>();
+  /** topic → the other device and channel, for actsFor()'s subscriptions. */
+  readonly #foreign = new Map<string, readonly [DeviceAddress, Channel]>();
 
   constructor(credential: DeviceCredential, options: DeviceOptions) {
     super();
@@ -158,6 +160,15 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   protected abstract inboundChannels(): readonly Channel[];
   /** Called after each (re)connection, once subscribed and announced online. */
   protected abstract onConnected(): void;
+  /**
+   * Topics of other devices this one acts for (a bridge: its groups' `set`, its kiosks' `receipt`), subscribed
+   * with its own before it announces online. Default none.
+   */
+  protected actsFor(): ReadonlyArray<readonly [DeviceAddress, Channel]> {
+    return [];
+  }
+  /** A message on one of actsFor()'s topics. */
+  protected onActsFor(_address: DeviceAddress, _channel: Channel, _payload: Buffer): void {}
   /** A message on one of inboundChannels(). */
   protected abstract onInbound(channel: Channel, payload: Buffer): void;
 
@@ -197,6 +208,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     const inbound = [...this.inboundChannels(), 'res', 'error'] as Channel[];
     this.#inbound.clear();
     for (const channel of inbound) this.#inbound.set(this.topic(channel), channel);
+    this.#foreign.clear();
+    for (const [address, channel] of this.actsFor()) this.#foreign.set(topic(address, channel), [address, channel]);
 
     client.on('connect', () => {
       // MQTT.js leaves Nagle's algorithm on; against the broker's delayed ACKs it adds ~40 ms to every
@@ -273,7 +286,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     if (this.client !== client) return;
     try {
       // Subscribe before announcing online: the controller may send a command the moment it sees us.
-      await client.subscribeAsync([...this.#inbound.keys()], { qos: 1 });
+      await client.subscribeAsync([...this.#inbound.keys(), ...this.#foreign.keys()], { qos: 1 });
     } catch (err) {
       this.log.warn('subscribe failed', { err });
       this.emit('mqttError', err as Error);
@@ -294,6 +307,10 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     if (channel === 'res') this.#onResponse(payload);
     else if (channel === 'error') this.#onDeviceError(payload);
     else if (channel) this.onInbound(channel, payload);
+    else {
+      const foreign = this.#foreign.get(t);
+      if (foreign) this.onActsFor(foreign[0], foreign[1], payload);
+    }
   }
 
   #onResponse(payload: Buffer): void {
@@ -332,6 +349,17 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     const payload = encodePayload(channel, value);
     client.publish(this.topic(channel), payload, { qos: spec.qos, retain: spec.retained }, (err) => {
       if (err) this.log.debug('publish failed', { channel, err });
+    });
+  }
+
+  /** Publishes a checked payload on another device's topic, for a device that acts for it (a bridge). */
+  protected publishFor<C extends Channel>(address: DeviceAddress, channel: C, value: WirePayloads[C], done?: (err?: Error) => void): void {
+    const client = this.client;
+    if (!client) return;
+    const spec = CHANNELS[channel];
+    client.publish(topic(address, channel), encodePayload(channel, value), { qos: spec.qos, retain: spec.retained }, (err) => {
+      if (err) this.log.debug('publish failed', { channel, err });
+      done?.(err);
     });
   }
 

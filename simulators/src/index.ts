@@ -3,6 +3,7 @@ export * from './county.js';
 export * from './device.js';
 export * from './events.js';
 export * from './faults.js';
+export * from './groupLogic.js';
 export * from './kiosk.js';
 export * from './lanternGroup.js';
 export * from './log.js';

@@ -2,19 +2,12 @@
  * A virtual lantern group (灯组): takes commands on `set`, answers on `ack`, keeps its retained `state`, and
  * meters itself on `telemetry`.
  */
-import {
-  PROTOCOL_VERSION,
-  TX_PATTERN,
-  decodePayload,
-  type Channel,
-  type GroupCommand,
-  type GroupState,
-  type SceneRef,
-} from '@caideng/protocol';
+import { PROTOCOL_VERSION, type Channel, type GroupCommand, type GroupState } from '@caideng/protocol';
 import type { GroupCredential } from './credentials.js';
 import { SimulatedDevice, type DeviceCounters, type DeviceEvents, type DeviceOptions } from './device.js';
 import { meanScenePowerModel, STANDBY_WATTS, type PowerModel } from './power.js';
 import { createRandom, hashString, type Random } from './prng.js';
+import { GroupCommandLogic, groupAck } from './groupLogic.js';
 import { FleetTicker } from './ticker.js';
 import type { AckStatus, FaultCode, WireGroupAck as GroupAck, WireGroupTelemetry as GroupTelemetry } from './wire.js';
 
@@ -54,7 +47,6 @@ export interface LanternGroupCounters extends DeviceCounters {
 
 /** Extra load a fault puts on the lamps' share of the power (lamp_failure: half the lamps are dark). */
 const FAULT_LOAD_FACTOR: Partial<Record<FaultCode, number>> = { lamp_failure: 0.5, overcurrent: 1.5 };
-const ERROR_TEXT_MAX = 512;
 
 export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   readonly credential: GroupCredential;
@@ -63,9 +55,7 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   readonly #random: Random;
   readonly #powerModel: PowerModel;
   readonly #ambientC: number;
-  readonly #txMemory: number;
-  readonly #recentTx = new Set<string>();
-  readonly #recentTxOrder: string[] = [];
+  readonly #logic: GroupCommandLogic;
   readonly #faults = new Set<FaultCode>();
   #ticker: FleetTicker | null;
   readonly #ownsTicker: boolean;
@@ -75,11 +65,6 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   #lastSampleAt = 0;
   #lastWatts = 0;
   #energyWh = 0;
-  #power: GroupState['power'] = 'off';
-  #brightness = 255;
-  #scene: SceneRef | null = null;
-  #startAt: number | undefined;
-  #lastTx: string | undefined;
 
   constructor(credential: GroupCredential, options: LanternGroupOptions) {
     super(credential, options);
@@ -97,22 +82,14 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     this.#random = createRandom(options.seed ?? hashString(credential.username));
     this.#powerModel = options.powerModel ?? meanScenePowerModel;
     this.#ambientC = options.ambientC ?? 8;
-    this.#txMemory = options.txMemory ?? 64;
+    this.#logic = new GroupCommandLogic({ txMemory: options.txMemory ?? 64 });
     this.#ticker = options.ticker ?? null;
     this.#ownsTicker = !options.ticker;
   }
 
   /** The state as the group would publish it now. */
   get state(): GroupState {
-    return {
-      v: PROTOCOL_VERSION,
-      ts: this.now(),
-      power: this.#power,
-      brightness: this.#brightness,
-      scene: this.#scene,
-      ...(this.#startAt !== undefined ? { startAt: this.#startAt } : {}),
-      ...(this.#lastTx !== undefined ? { tx: this.#lastTx } : {}),
-    };
+    return this.#logic.state(this.now());
   }
 
   get faults(): FaultCode[] {
@@ -161,63 +138,26 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   }
 
   #onCommand(payload: Buffer): void {
-    const decoded = decodePayload('set', payload);
-    if (!decoded.ok) {
+    const now = this.now();
+    const outcome = this.#logic.receive(payload, now);
+    if (outcome.kind === 'invalid') {
       this.counters.invalidCommands++;
       // Answer when the sender can be told which command failed; without a tx there is nobody to answer.
-      const tx = extractTx(payload);
-      if (tx) this.#ackError(tx, decoded.code, decoded.reason);
-      this.log.debug('invalid command', { reason: decoded.reason });
-      this.emit('invalidCommand', decoded.reason);
+      if (outcome.tx) this.#sendAck(groupAck(outcome.tx, this.now(), 'error', outcome.code, outcome.reason));
+      this.log.debug('invalid command', { reason: outcome.reason });
+      this.emit('invalidCommand', outcome.reason);
       return;
     }
-    const cmd = decoded.value;
+    const { cmd } = outcome;
     this.counters.commandsReceived++;
-    const now = this.now();
-    let status: Exclude<AckStatus, 'error'>;
-    if (this.#recentTx.has(cmd.tx)) {
-      status = 'duplicate';
-      this.counters.duplicates++;
-    } else {
-      this.#rememberTx(cmd.tx);
-      if (cmd.expiresAt !== undefined && cmd.expiresAt < now) {
-        status = 'expired';
-        this.counters.expired++;
-      } else {
-        status = 'ok';
-        this.#apply(cmd, now);
-      }
-    }
+    if (outcome.kind === 'duplicate') this.counters.duplicates++;
+    else if (outcome.kind === 'expired') this.counters.expired++;
+    else this.#logic.apply(cmd, now);
+    const status: Exclude<AckStatus, 'error'> = outcome.kind;
     // The ack goes out first: the controller (and the latency benchmark) waits for it, not for the state.
-    this.#ack(cmd.tx, status);
+    this.#sendAck(groupAck(cmd.tx, this.now(), status));
     if (status === 'ok') this.#publishState();
     this.emit('command', cmd, status);
-  }
-
-  #apply(cmd: GroupCommand, now: number): void {
-    if (cmd.power !== undefined) this.#power = cmd.power;
-    if (cmd.brightness !== undefined) this.#brightness = cmd.brightness;
-    if (cmd.scene !== undefined) this.#scene = cmd.scene;
-    if (cmd.scene !== undefined || cmd.startAt !== undefined) this.#startAt = cmd.startAt ?? now;
-    this.#lastTx = cmd.tx;
-  }
-
-  #rememberTx(tx: string): void {
-    this.#recentTx.add(tx);
-    this.#recentTxOrder.push(tx);
-    if (this.#recentTxOrder.length > this.#txMemory) {
-      const oldest = this.#recentTxOrder.shift();
-      if (oldest !== undefined) this.#recentTx.delete(oldest);
-    }
-  }
-
-  #ack(tx: string, status: Exclude<AckStatus, 'error'>): void {
-    this.#sendAck({ v: PROTOCOL_VERSION, tx, ts: this.now(), status });
-  }
-
-  /** An error ack says why: `code` and `error` are required by the contract. */
-  #ackError(tx: string, code: string, error: string): void {
-    this.#sendAck({ v: PROTOCOL_VERSION, tx, ts: this.now(), status: 'error', code: code.slice(0, 64), error: error.slice(0, ERROR_TEXT_MAX) });
   }
 
   #sendAck(ack: GroupAck): void {
@@ -254,8 +194,9 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   sample(): GroupTelemetry {
     const now = this.now();
     const { ratedWatts, fixture, channels } = this.credential;
-    const sceneTimeMs = this.#startAt !== undefined ? now - this.#startAt : 0;
-    const modelled = this.#powerModel({ fixture, channels, ratedWatts, power: this.#power, brightness: this.#brightness, scene: this.#scene, sceneTimeMs });
+    const { power, brightness, scene, startAt } = this.#logic;
+    const sceneTimeMs = startAt !== undefined ? now - startAt : 0;
+    const modelled = this.#powerModel({ fixture, channels, ratedWatts, power, brightness, scene, sceneTimeMs });
     let load = Math.max(0, modelled - STANDBY_WATTS);
     for (const fault of this.#faults) load *= FAULT_LOAD_FACTOR[fault] ?? 1;
     // ±2 % on the load and ±0.1 W on the standby: a meter's jitter, reproducible with the seed.
@@ -289,20 +230,4 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
-}
-
-const TX_RE = new RegExp(TX_PATTERN);
-
-/** The tx of a payload that failed validation, if it has a usable one. */
-function extractTx(payload: Buffer): string | null {
-  try {
-    const value: unknown = JSON.parse(payload.toString('utf8'));
-    if (typeof value === 'object' && value !== null && 'tx' in value) {
-      const tx = (value as { tx: unknown }).tx;
-      if (typeof tx === 'string' && TX_RE.test(tx)) return tx;
-    }
-  } catch {
-    // not JSON: no tx to answer
-  }
-  return null;
 }

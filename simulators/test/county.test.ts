@@ -36,6 +36,17 @@ describe('startCounty', () => {
     expect(picked.kiosks.map((k) => k.username)).toEqual(['xinghe-jiayuan/kiosk/k1', 'xinghe-chuntian/kiosk/k1']);
   });
 
+  it('leaves the devices a bridge speaks for to the bridge', () => {
+    const file = parseCredentials({
+      ...creds,
+      devices: creds.devices.map((d) => (d.username === 'xinghe-jiayuan/group/g02' || d.username === 'xinghe-jiayuan/kiosk/k1' ? { ...d, bridge: 'gw1' } : d)),
+    });
+    const picked = selectDevices(file, { compounds: 1 });
+    expect(picked.groups.map((g) => g.device)).toEqual(['g01', 'g03']);
+    expect(picked.kiosks.map((k) => k.device)).toEqual(['k2']);
+    expect(() => parseCredentials({ ...creds, devices: [{ ...creds.devices[0], bridge: 'Not An Id' }] })).toThrow(/devices\[0\]\.bridge must be a bridge id/);
+  });
+
   it('connects every selected device, counts what flows, kills one by will and stops the rest gracefully', async () => {
     county = await startCounty({ credentials: creds, url: broker.url, compounds: 2, groupsPerCompound: 2, kiosksPerCompound: 1, telemetryIntervalMs: 0, connectConcurrency: 3 });
     expect(county.groups).toHaveLength(4);

@@ -19,10 +19,10 @@ import type { Principal, UserRole } from './access.js';
 
 /** The demo county's users, one per role (created with `auth.demoUsers` when their scopes exist). */
 export const DEMO_USERS: readonly { username: string; displayName: string; role: UserRole; scopes: string[] }[] = [
-  { username: 'xinghe-staff', displayName: '星河物业 Xinghe property staff', role: 'staff', scopes: ['xinghe-jiayuan', 'xinghe-chuntian'] },
-  { username: 'nanhu-officer', displayName: '南湖社区 Nanhu community officer', role: 'officer', scopes: ['nanhu'] },
-  { username: 'xuyang-officer', displayName: '旭阳镇 Xuyang street officer', role: 'officer', scopes: ['xuyang'] },
-  { username: 'committee', displayName: '荣县红色物业委员会 County committee', role: 'committee', scopes: ['rong-county'] },
+  { username: 'xinghe-staff', displayName: '星河物业 张敏', role: 'staff', scopes: ['xinghe-jiayuan', 'xinghe-chuntian'] },
+  { username: 'nanhu-officer', displayName: '南湖社区 李红', role: 'officer', scopes: ['nanhu'] },
+  { username: 'xuyang-officer', displayName: '旭阳镇 王强', role: 'officer', scopes: ['xuyang'] },
+  { username: 'committee', displayName: '荣县红色物业委员会', role: 'committee', scopes: ['rong-county'] },
 ];
 
 export type LoginResult = { ok: true; user: User } | { ok: false; locked: false } | { ok: false; locked: true; retryAfterS: number };

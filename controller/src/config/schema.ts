@@ -186,6 +186,69 @@ export const ConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
+    metrics: Type.Object(
+      {
+        backend: Type.Union([Type.Literal('sqlite'), Type.Literal('influx')], {
+          default: 'sqlite',
+          description: "where time series go: the controller's own SQLite database, or InfluxDB 1.x (set `influx`)",
+        }),
+        influx: Type.Optional(
+          Type.Object(
+            {
+              url: Type.String({ default: 'http://127.0.0.1:8086', description: 'InfluxDB 1.x HTTP API' }),
+              database: Type.String({ default: 'caideng', minLength: 1, description: 'created at start with its retention policies and continuous queries' }),
+              username: Type.Optional(Type.String({ description: 'with auth-enabled; needs admin rights to create the database' })),
+              password: Type.Optional(Type.String()),
+              requestTimeoutMs: Type.Integer({ minimum: 100, default: 5000, description: 'a write not answered in this time counts as failed (its batch goes to the outbox)' }),
+            },
+            { ...closed, default: {} },
+          ),
+        ),
+        rawRetentionDays: Type.Integer({ minimum: 1, default: 30, description: 'raw points are kept this long' }),
+        minuteRetentionDays: Type.Integer({ minimum: 1, default: 180, description: 'minute roll-ups are kept this long' }),
+        hourRetentionDays: Type.Integer({ minimum: 1, default: 1095, description: 'hourly roll-ups are kept this long' }),
+        dayRetentionDays: Type.Integer({ minimum: 0, default: 0, description: 'daily roll-ups are kept this long; 0 keeps them for ever' }),
+        batchPoints: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'points per write to the store' }),
+        flushMs: Type.Integer({ minimum: 10, default: 1000, description: 'a batch that has not filled up is written after this long' }),
+        writeConcurrency: Type.Integer({ minimum: 1, maximum: 8, default: 2, description: 'InfluxDB writes in flight at once (the embedded store takes one at a time)' }),
+        bufferMaxPoints: Type.Integer({ minimum: 100, default: 100_000, description: 'points held in memory while a write runs; more spill to the outbox' }),
+        outboxMaxPoints: Type.Integer({
+          minimum: 1000,
+          default: 5_000_000,
+          description: 'points the on-disk outbox holds while the store is away; when full its oldest batches are dropped (counted)',
+        }),
+        outboxWarnShare: Type.Number({ minimum: 0.1, maximum: 1, default: 0.8, description: 'a warning is logged (and counted) once the outbox holds this share of its bound' }),
+        retryBaseMs: Type.Integer({ minimum: 10, default: 1000, description: 'first wait before replaying the outbox again; doubles per failure' }),
+        retryMaxMs: Type.Integer({ minimum: 10, default: 30_000, description: 'longest wait between two replay attempts' }),
+        maintainIntervalMs: Type.Integer({ minimum: 1000, default: 60_000, description: 'SQLite: how often roll-ups are brought up to date and old points pruned' }),
+        sampleMs: Type.Integer({ minimum: 100, default: 10_000, description: 'how often broker figures and online counts are sampled' }),
+        energyGapMs: Type.Integer({
+          minimum: 1000,
+          default: 60_000,
+          description: "a group's watts count until its next reading, but not across a silence longer than this",
+        }),
+        tariff: Type.Object(
+          {
+            currency: Type.String({ default: 'CNY' }),
+            perKWh: Type.Number({ minimum: 0, default: 0.6, description: 'price per kWh outside every period' }),
+            periods: Type.Array(
+              Type.Object(
+                {
+                  name: Type.String({ minLength: 1, maxLength: 32, description: "'peak', 'valley', …" }),
+                  fromHour: Type.Integer({ minimum: 0, maximum: 23, description: 'local hour the period starts' }),
+                  toHour: Type.Integer({ minimum: 0, maximum: 24, description: 'local hour it ends (exclusive); below fromHour when it runs past midnight' }),
+                  perKWh: Type.Number({ minimum: 0 }),
+                },
+                closed,
+              ),
+              { default: [], maxItems: 24, description: 'time-of-use periods (分时电价), first match wins' },
+            ),
+          },
+          { ...closed, default: {} },
+        ),
+      },
+      { ...closed, default: {} },
+    ),
   },
   closed,
 );

@@ -173,6 +173,11 @@ export class CredentialStore extends Feature implements DeviceAuthenticator, Ope
     for (const [u, s] of issued) known.set(u, s);
     const devices: ProvisionedDevice[] = [];
     let dropped = 0;
+    // Which bridge serves which device: `compound/kind/id` → bridge id.
+    const via = new Map<string, string>();
+    for (const c of this.registry.county.compounds) {
+      for (const b of c.bridges) for (const key of this.registry.servedBy(`${c.id}/bridge/${b.id}`)) via.set(key, b.id);
+    }
     for (const c of this.registry.county.compounds) {
       const add = (role: Role, device: string, extra: Partial<ProvisionedDevice> = {}) => {
         const username = `${c.id}/${role}/${device}`;
@@ -183,7 +188,8 @@ export class CredentialStore extends Feature implements DeviceAuthenticator, Ope
           dropped++;
           return;
         }
-        devices.push({ username, password, compound: c.id, role, device, ...extra });
+        const bridge = via.get(username);
+        devices.push({ username, password, compound: c.id, role, device, ...extra, ...(bridge ? { bridge } : {}) });
       };
       for (const g of c.groups) add('group', g.id, { fixture: g.fixture, channels: g.channels, ratedWatts: g.ratedWatts });
       for (const k of c.kiosks) add('kiosk', k.id);

@@ -17,6 +17,8 @@ export interface ProvisionedDevice {
   fixture?: FixtureKind;
   channels?: number;
   ratedWatts?: number;
+  /** The bridge (gateway) that speaks for this group or kiosk, when one does: simulators leave it to the bridge. */
+  bridge?: string;
 }
 
 /** A person's account with the password the controller generated for it (until they change it). */

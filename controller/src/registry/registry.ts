@@ -13,13 +13,16 @@ export class Registry extends Feature implements DeviceDirectory {
   private readonly compounds = new Map<string, CompoundInfo>();
   private readonly groups = new Map<string, LanternGroupInfo>();
   private readonly devices = new Set<string>();
+  /** `compound/bridge/id` → the device keys it speaks for. */
+  private bridgeServes = new Map<string, string[]>();
 
   constructor(ctx: FeatureContext) {
     super(ctx, 'registry');
   }
 
   override async start(): Promise<void> {
-    this.load(loadRegistryFile(this.ctx.config.registryFile));
+    const loaded = loadRegistryFile(this.ctx.config.registryFile);
+    this.load(loaded.county, loaded.bridgeServes);
     await this.sync();
     this.log.info(
       { compounds: this.county.compounds.length, groups: this.groups.size, file: this.ctx.config.registryFile },
@@ -27,8 +30,9 @@ export class Registry extends Feature implements DeviceDirectory {
     );
   }
 
-  load(county: CountyInfo): void {
+  load(county: CountyInfo, bridgeServes = new Map<string, string[]>()): void {
     this.county = county;
+    this.bridgeServes = bridgeServes;
     this.compounds.clear();
     this.groups.clear();
     this.devices.clear();
@@ -50,6 +54,11 @@ export class Registry extends Feature implements DeviceDirectory {
 
   group(compound: string, id: string): LanternGroupInfo | undefined {
     return this.groups.get(`${compound}/${id}`);
+  }
+
+  /** Device keys (`compound/kind/id`) a bridge speaks for; reachable only through it. */
+  servedBy(bridgeKey: string): readonly string[] {
+    return this.bridgeServes.get(bridgeKey) ?? [];
   }
 
   deviceExists(compound: string, role: string, device: string): boolean {

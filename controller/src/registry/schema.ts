@@ -24,7 +24,15 @@ export const GroupEntry = Type.Object(
 );
 
 export const KioskEntry = Type.Object({ ...Named }, closed);
-export const BridgeEntry = Type.Object({ ...Named }, closed);
+/** A compound gateway (网关); `groups` and `kiosks` name the devices wired to it, which it speaks for. */
+export const BridgeEntry = Type.Object(
+  {
+    ...Named,
+    groups: Type.Optional(Type.Array(Id, { maxItems: 512, uniqueItems: true, description: 'lantern groups this bridge drives' })),
+    kiosks: Type.Optional(Type.Array(Id, { maxItems: 64, uniqueItems: true, description: 'kiosks whose buttons this bridge reads' })),
+  },
+  closed,
+);
 
 export const CompoundEntry = Type.Object(
   {

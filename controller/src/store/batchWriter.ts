@@ -43,6 +43,8 @@ export interface BatchWriterOptions<T> {
   maxWorkerDeaths?: number;
   /** Module the worker loads as its SQLite driver; default better-sqlite3 (tests point it elsewhere). */
   driver?: string;
+  /** SQL appended to the worker's INSERT, e.g. an `ON CONFLICT (…) DO UPDATE …` that makes writes duplicate-safe. */
+  onConflict?: string;
 }
 
 export interface BatchWriterCounters {
@@ -79,7 +81,7 @@ const WORKER = `
   const { workerData, parentPort } = require('node:worker_threads');
   ${WORKER_LOCK_SOURCE}
   const Database = require(workerData.driver);
-  const { file, table, columns, name, run, rowsPerTransaction } = workerData;
+  const { file, table, columns, name, run, rowsPerTransaction, onConflict } = workerData;
   const db = new Database(file, { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
@@ -88,7 +90,7 @@ const WORKER = `
   const width = columns.length;
   const row = '(' + columns.map(() => '?').join(', ') + ')';
   const inserts = [];
-  const insertOf = (n) => (inserts[n] = inserts[n] || db.prepare('INSERT INTO ' + table + ' (' + columns.join(', ') + ') VALUES ' + new Array(n).fill(row).join(', ')));
+  const insertOf = (n) => (inserts[n] = inserts[n] || db.prepare('INSERT INTO ' + table + ' (' + columns.join(', ') + ') VALUES ' + new Array(n).fill(row).join(', ') + (onConflict ? ' ' + onConflict : '')));
   let progress = null;
   let mark = null;
   const storedSoFar = () => {
@@ -235,7 +237,17 @@ export class BatchWriter<T> {
     const { shared, table, columns, name } = this.options;
     const worker = new Worker(WORKER, {
       eval: true,
-      workerData: { driver: this.driver, file: shared!.file, lock: shared!.lock.buffer, table, columns, name, run: this.run, rowsPerTransaction: this.perTransaction },
+      workerData: {
+        driver: this.driver,
+        file: shared!.file,
+        lock: shared!.lock.buffer,
+        table,
+        columns,
+        name,
+        run: this.run,
+        rowsPerTransaction: this.perTransaction,
+        onConflict: this.options.onConflict ?? '',
+      },
     });
     worker.unref();
     if (this.spawned++ > 0) this.counters.writerRestarts++;

@@ -246,6 +246,43 @@ const m0006StoreWriters: Migration = {
   },
 };
 
+/**
+ * The embedded metrics store (features/metrics): raw points, one row per point with its numeric fields in
+ * v0…v6 (the catalog's order), and minute, hour and day roll-ups with count, sum and max per field.
+ */
+const METRIC_FIELDS = 7;
+const m0008Metrics: Migration = {
+  async up(db: Kysely<unknown>) {
+    let raw = db.schema
+      .createTable('metric_points')
+      .addColumn('measurement', 'varchar(32)', (c) => c.notNull())
+      .addColumn('series', 'varchar(240)', (c) => c.notNull())
+      .addColumn('ts', 'bigint', (c) => c.notNull());
+    for (let i = 0; i < METRIC_FIELDS; i++) raw = raw.addColumn(`v${i}`, 'double precision');
+    await raw.addPrimaryKeyConstraint('metric_points_pk', ['measurement', 'series', 'ts']).execute();
+    await db.schema.createIndex('metric_points_ts').on('metric_points').column('ts').execute();
+    for (const level of ['minute', 'hour', 'day']) {
+      let t = db.schema
+        .createTable(`metric_${level}`)
+        .addColumn('measurement', 'varchar(32)', (c) => c.notNull())
+        .addColumn('series', 'varchar(240)', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull());
+      for (let i = 0; i < METRIC_FIELDS; i++) t = t.addColumn(`n${i}`, 'integer').addColumn(`s${i}`, 'double precision').addColumn(`m${i}`, 'double precision');
+      await t.addPrimaryKeyConstraint(`metric_${level}_pk`, ['measurement', 'series', 'ts']).execute();
+      await db.schema.createIndex(`metric_${level}_ts`).on(`metric_${level}`).column('ts').execute();
+    }
+    // Batches of points the InfluxDB store could not take yet, in order (features/metrics/outbox.ts).
+    await db.schema
+      .createTable('metric_outbox')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('points', 'integer', (c) => c.notNull())
+      .addColumn('min_ts', 'bigint', (c) => c.notNull())
+      .addColumn('max_ts', 'bigint', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Accounts: users (scrypt password hashes), personal API tokens (salted hashes), sessions (hashed ids) and the audit log. */
 const m0007Accounts: Migration = {
   async up(db: Kysely<unknown>) {
@@ -314,6 +351,7 @@ export const migrations: Record<string, Migration> = {
   '0005_credential_revocation': m0005CredentialRevocation,
   '0006_store_writers': m0006StoreWriters,
   '0007_accounts': m0007Accounts,
+  '0008_metrics': m0008Metrics,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -9,7 +9,15 @@ import type { Db } from './db.js';
 import { yieldToEventLoop } from './writeQueue.js';
 
 /** The tables pruned by age, and their indexed time column. */
-const PRUNABLE = { telemetry: 'received_at', rejections: 'ts', deadlines: 'finished_at' } as const;
+const PRUNABLE = {
+  telemetry: 'received_at',
+  rejections: 'ts',
+  deadlines: 'finished_at',
+  metric_points: 'ts',
+  metric_minute: 'ts',
+  metric_hour: 'ts',
+  metric_day: 'ts',
+} as const;
 export type PrunableTable = keyof typeof PRUNABLE;
 
 export interface PruneOptions {

@@ -1,11 +1,14 @@
 import type { County } from '../data/county';
+import { canReadAudit, isAdmin, signOut, type Me } from '../data/auth';
 import { useI18n } from '../i18n';
-import { href } from '../lib/router';
+import { href, type Route } from '../lib/router';
 import { ConnectionIndicator } from './connectionIndicator';
 import { LanguageToggle } from './languageToggle';
 
-export function AppHeader({ county }: { county: County | undefined }) {
+export function AppHeader({ county, me, route }: { county: County | undefined; me: Me; route: Route }) {
   const i = useI18n();
+  const admin = isAdmin(me);
+  const audit = canReadAudit(me);
   return (
     <header class="app-header">
       <a class="app-header__brand" href={href({ view: 'county' })}>
@@ -17,15 +20,59 @@ export function AppHeader({ county }: { county: County | undefined }) {
           </span>
         </span>
       </a>
+      <nav class="app-nav" aria-label={i.t('nav.label')}>
+        <a href={href({ view: 'county' })} aria-current={route.view === 'county' ? 'page' : undefined}>
+          {i.t('nav.overview')}
+        </a>
+        {(admin || audit) && (
+          <a href={href({ view: 'admin', tab: admin ? 'users' : 'audit' })} aria-current={route.view === 'admin' ? 'page' : undefined} data-testid="nav-admin">
+            {admin ? i.t('nav.admin') : i.t('nav.audit')}
+          </a>
+        )}
+      </nav>
       <div class="app-header__tools">
         <ConnectionIndicator />
+        <UserBadge me={me} />
         <LanguageToggle />
       </div>
     </header>
   );
 }
 
-function LanternMark() {
+/** Who is signed in (name, role, scope) and the ways out. */
+function UserBadge({ me }: { me: Me }) {
+  const i = useI18n();
+  const scopes = i.list(me.scopeNodes.map((n) => i.name(n)));
+  return (
+    <div class="user" data-testid="user" data-role={me.role}>
+      <span class="user__who">
+        <span class="user__name" data-testid="user-name">{me.displayName || me.username}</span>
+        <span class="user__role" data-testid="user-role">
+          {i.t(`role.${me.role}`)}
+          {scopes && <span class="user__scope" data-testid="user-scope">{` · ${scopes}`}</span>}
+        </span>
+      </span>
+      <span class="user__actions">
+        <button type="button" class="button button--small" data-testid="sign-out" onClick={() => void signOut(false)}>
+          {i.t('user.signOut')}
+        </button>
+        <button
+          type="button"
+          class="button button--small button--quiet"
+          data-testid="sign-out-everywhere"
+          title={i.t('user.signOutEverywhereTitle')}
+          onClick={() => {
+            if (confirm(i.t('user.signOutEverywhereConfirm'))) void signOut(true);
+          }}
+        >
+          {i.t('user.signOutEverywhere')}
+        </button>
+      </span>
+    </div>
+  );
+}
+
+export function LanternMark() {
   return (
     <svg class="lantern-mark" viewBox="0 0 32 40" aria-hidden="true">
       <line x1="16" y1="0" x2="16" y2="5" stroke="#f2c14e" stroke-width="1.5" />

@@ -11,8 +11,8 @@ export interface Point {
 
 const W = 600;
 const H = 100;
-/** A longer silence than this (a reconnect) breaks the line instead of bridging it. */
-const GAP_MS = 5000;
+/** A longer silence than this (a reconnect) breaks the line instead of bridging it; stored history comes in 10 s steps. */
+const GAP_MS = 25_000;
 
 /** The x-axis grows with the history, from a minute up to `maxWindowMs`, so a fresh page shows a line, not a spike. */
 const MIN_WINDOW_MS = 60_000;

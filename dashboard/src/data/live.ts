@@ -5,7 +5,7 @@
  */
 import type { CompoundSummary, DeviceKind, DeviceStatus, SnapshotPart, StatePage } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
-import { getJson } from './api';
+import { getJson, reportForbidden } from './api';
 import { markLive, withSocket } from './socket';
 
 export type { CompoundSummary, DeviceKind, DeviceStatus };
@@ -69,6 +69,7 @@ export const subscribeLive = refCounted(() => {
       socket.emit('subscribe', '*', (result) => {
         // The snapshot has arrived before this answer; from now on every change is pushed.
         if (result.ok) markLive();
+        else if (result.code === 'CAIDENG_ERR_FORBIDDEN') reportForbidden({ method: 'subscribe', path: 'live', code: result.code, message: (result as { message?: string }).message ?? result.error ?? '' });
       });
     // A snapshot arrives in parts; it replaces the cache once complete. Batches that arrive meanwhile are
     // newer than the parts before them, so they go into the snapshot being built as well.

@@ -5,6 +5,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
+import { getJson, reportUnauthorized } from './api';
 
 export type CaidengSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** `live` means joined and receiving pushes (set by `live.ts` when the controller acknowledges the subscription). */
@@ -26,9 +27,22 @@ const hold = refCounted(() => {
     connection.set('reconnecting');
     // socket.io does not reconnect by itself after the server closed the socket on purpose, which the
     // controller does when it stops; a restarted controller should find its dashboards again.
-    if (reason === 'io server disconnect') retry = setTimeout(() => socket.connect(), 1000 + Math.random() * 2000);
+    if (reason === 'io server disconnect') {
+      retry = setTimeout(() => socket.connect(), 1000 + Math.random() * 2000);
+      // The controller also closes the socket when the session ends (signed out elsewhere, disabled,
+      // expired): ask now rather than after the delay; a 401 goes to sign-in through the API hooks.
+      getJson('/api/auth/me').catch(() => undefined);
+    }
   });
   socket.io.on('reconnect_attempt', () => connection.set('reconnecting'));
+  // The handshake carries the session cookie; a refused one means the session is gone (expired, signed
+  // out elsewhere): back to sign-in rather than retrying. Other errors (controller down) retry as before.
+  socket.on('connect_error', (err) => {
+    if (err.message === 'CAIDENG_ERR_UNAUTHORIZED') {
+      socket.disconnect();
+      reportUnauthorized();
+    }
+  });
   return () => {
     clearTimeout(retry);
     socket.disconnect();

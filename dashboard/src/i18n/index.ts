@@ -56,6 +56,8 @@ export interface I18n {
   percent(brightness: number): string;
   time(ms: number | undefined): string;
   dateTime(ms: number | undefined): string;
+  /** Date and time always (logs, tables of past events). */
+  stamp(ms: number): string;
 }
 
 const cache = new Map<Locale, I18n>();
@@ -108,6 +110,9 @@ export function i18nFor(l: Locale): I18n {
       if (ms === undefined) return dict['group.never'];
       // Today's events need no date.
       return Date.now() - ms < 12 * 3600_000 ? timeFmt.format(ms) : dateTimeFmt.format(ms);
+    },
+    stamp(ms) {
+      return dateTimeFmt.format(ms);
     },
   };
   cache.set(l, i);

@@ -1,14 +1,37 @@
-/** Hash routing: `#/` is the county overview, `#/compound/<id>` one compound. Works from any static host. */
+/**
+ * Hash routing: `#/` is the county overview, `#/compound/<id>` one compound, `#/signin?next=<path>` the
+ * sign-in page (back to `next` afterwards), `#/admin/<tab>` users, tokens and the audit log. Works from
+ * any static host.
+ */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { view: 'county' } | { view: 'compound'; compound: string } | { view: 'notFound'; path: string };
+export const ADMIN_TABS = ['users', 'tokens', 'audit'] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
+
+export type Route =
+  | { view: 'county' }
+  | { view: 'compound'; compound: string }
+  | { view: 'signin'; next?: string }
+  | { view: 'admin'; tab?: AdminTab }
+  | { view: 'notFound'; path: string };
 
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '') || '/';
+  const full = hash.replace(/^#/, '') || '/';
+  const [path = '/', query = ''] = full.split('?', 2);
   if (path === '/') return { view: 'county' };
   const m = /^\/compound\/([a-z0-9][a-z0-9-]{0,47})\/?$/.exec(path);
   if (m) return { view: 'compound', compound: m[1]! };
-  return { view: 'notFound', path };
+  if (path === '/signin') {
+    const next = safeNext(new URLSearchParams(query).get('next'));
+    return next ? { view: 'signin', next } : { view: 'signin' };
+  }
+  const a = /^\/admin(?:\/([a-z]+))?\/?$/.exec(path);
+  if (a) {
+    const tab = a[1];
+    if (tab === undefined) return { view: 'admin' };
+    if ((ADMIN_TABS as readonly string[]).includes(tab)) return { view: 'admin', tab: tab as AdminTab };
+  }
+  return { view: 'notFound', path: full };
 }
 
 export function href(route: Route): string {
@@ -17,9 +40,35 @@ export function href(route: Route): string {
       return '#/';
     case 'compound':
       return `#/compound/${route.compound}`;
+    case 'signin':
+      return route.next && route.next !== '/' ? `#/signin?next=${encodeURIComponent(route.next)}` : '#/signin';
+    case 'admin':
+      return route.tab ? `#/admin/${route.tab}` : '#/admin';
     case 'notFound':
       return `#${route.path}`;
   }
+}
+
+/**
+ * Where to return after signing in: only a path inside this page (`/…`, never the sign-in page itself,
+ * never `//host`), so a crafted link cannot send a user elsewhere.
+ */
+export function safeNext(next: string | null | undefined): string | undefined {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.length > 512) return undefined;
+  if (/[\s\\]/.test(next)) return undefined;
+  if (next === '/signin' || next.startsWith('/signin?')) return undefined;
+  return next;
+}
+
+/** The sign-in page that comes back to `hash` (the page the user was on, `#/…`). */
+export function signInHref(hash: string): string {
+  const path = hash.replace(/^#/, '') || '/';
+  return href({ view: 'signin', next: safeNext(path) ?? '/' });
+}
+
+/** Where a successful sign-in goes: the page the user wanted, else the overview. */
+export function afterSignIn(route: Route): string {
+  return `#${route.view === 'signin' ? (route.next ?? '/') : '/'}`;
 }
 
 export function useRoute(): Route {

@@ -1,8 +1,16 @@
-/** One compound: its numbers and power, every lantern group with status, watts and last seen, its kiosks and their presses. */
+/**
+ * One compound: its numbers and power, what plays, the play controls for those who may operate it,
+ * every lantern group with status, watts and last seen, its kiosks and their presses.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { HistoryPanel } from '../components/historyPanel';
 import { KpiStrip } from '../components/kpiStrip';
+import { PlayControls } from '../components/playControls';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
 import { StatusBadge } from '../components/statusBadge';
+import { ApiError, getJson } from '../data/api';
+import { canOperate, type Me } from '../data/auth';
 import type { CompoundInfo, County } from '../data/county';
 import { HISTORY_WINDOW_MS, powerHistory, subscribePowerHistory } from '../data/history';
 import { deviceKey, groupCondition, live, totals } from '../data/live';
@@ -11,17 +19,40 @@ import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
 import { useStore, useSubscription } from '../lib/store';
+import { ForbiddenView } from './forbiddenView';
 import { NotFound } from './notFound';
 import { useDocumentTitle } from './title';
 
-export function CompoundView({ county, id }: { county: County; id: string }) {
-  const i = useI18n();
+export function CompoundView({ county, id, me }: { county: County; id: string; me: Me }) {
   const compound = county.compound(id);
-  if (!compound) return <NotFound message={i.t('compound.notFound', { id })} />;
-  return <CompoundDetail county={county} compound={compound} />;
+  if (!compound) return <MissingCompound id={id} />;
+  return <CompoundDetail county={county} compound={compound} me={me} />;
 }
 
-function CompoundDetail({ county, compound }: { county: County; compound: CompoundInfo }) {
+/**
+ * A compound the registry (already narrowed to the user's scope) does not list: the controller says
+ * whether it is out of scope (403) or does not exist (404).
+ */
+function MissingCompound({ id }: { id: string }) {
+  const i = useI18n();
+  const [answer, setAnswer] = useState<'loading' | 'forbidden' | 'missing'>('loading');
+  useEffect(() => {
+    const abort = new AbortController();
+    setAnswer('loading');
+    getJson(`/api/compounds/${encodeURIComponent(id)}`, abort.signal, { quiet403: true })
+      .then(() => setAnswer('missing'))
+      .catch((err) => {
+        if (!abort.signal.aborted) setAnswer(err instanceof ApiError && err.status === 403 ? 'forbidden' : 'missing');
+      });
+    return () => abort.abort();
+  }, [id]);
+  useDocumentTitle(answer === 'forbidden' ? i.t('refused.title') : '');
+  if (answer === 'loading') return <p class="loading">{i.t('loading')}</p>;
+  if (answer === 'forbidden') return <ForbiddenView what={i.t('refused.compound', { target: id })} />;
+  return <NotFound message={i.t('compound.notFound', { id })} />;
+}
+
+function CompoundDetail({ county, compound, me }: { county: County; compound: CompoundInfo; me: Me }) {
   useSubscription(subscribePowerHistory);
   useSubscription(subscribePresses);
   const i = useI18n();
@@ -32,6 +63,16 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
   const summary = state.summaries.get(compound.id);
   useDocumentTitle(i.name(compound));
 
+  const operable = canOperate(me, compound.id);
+  // What is playing, for everyone who may read the compound (the controls are only for those who may operate it).
+  const playing = [
+    ...new Set(
+      compound.groups.flatMap((g) => {
+        const st = state.devices.get(deviceKey(compound.id, 'group', g.id));
+        return st?.online && st.state?.power === 'on' && st.state.scene ? [st.state.scene.name] : [];
+      }),
+    ),
+  ];
   const area = [county.info.county, county.area(compound.street), county.area(compound.community)].map((n) => i.name(n)).filter(Boolean).join(' · ');
 
   return (
@@ -42,7 +83,12 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
       <header class="compound__head">
         <h1 class="compound__name">{i.name(compound)}</h1>
         <p class="compound__area">{area}</p>
+        <p class="compound__playing" data-testid="now-playing">
+          {playing.length > 0 ? i.t('compound.playing', { scenes: i.list(playing.map(sceneTitle)) }) : i.t('compound.nothingPlaying')}
+        </p>
       </header>
+
+      {operable && <PlayControls compound={compound} />}
 
       <section class="overview">
         <div class="panel overview__main">
@@ -55,6 +101,8 @@ function CompoundDetail({ county, compound }: { county: County; compound: Compou
         </div>
         <PressFeed presses={feed} county={county} showCompound={false} />
       </section>
+
+      <HistoryPanel compound={compound.id} />
 
       <section class="panel" aria-labelledby="groups-title">
         <h2 id="groups-title" class="panel__title">{i.t('compound.groups')}</h2>

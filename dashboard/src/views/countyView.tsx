@@ -1,5 +1,6 @@
 /** The county overview: totals, power over the last minutes, the feedback feed, and every compound. */
 import { CompoundCard } from '../components/compoundCard';
+import { HistoryPanel } from '../components/historyPanel';
 import { KpiStrip } from '../components/kpiStrip';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
@@ -19,12 +20,15 @@ export function CountyView({ county }: { county: County }) {
   const history = useStore(powerHistory);
   const feed = useStore(presses);
   useDocumentTitle(i.name(county.info.county));
+  // The registry and the pushes are narrowed to the user's scope by the controller; the totals add up
+  // exactly the compounds shown, so they always match the cards below.
+  const shown = county.compounds.flatMap((c) => state.summaries.get(c.id) ?? []);
 
   return (
     <>
       <section class="overview">
         <div class="panel overview__main">
-          <KpiStrip totals={totals(state.summaries.values())} compounds={county.compounds.length} />
+          <KpiStrip totals={totals(shown)} compounds={county.compounds.length} />
           <PowerChart
             titleKey="chart.county"
             points={history.map((s) => ({ ts: s.ts, watts: s.total }))}
@@ -33,8 +37,11 @@ export function CountyView({ county }: { county: County }) {
         </div>
         <PressFeed presses={feed} county={county} />
       </section>
+
+      <HistoryPanel />
       <section aria-labelledby="compounds-title">
         <h2 id="compounds-title" class="section-title">{i.t('county.compounds')}</h2>
+        {county.compounds.length === 0 && <p class="panel muted" data-testid="no-compounds">{i.t('county.none')}</p>}
         <div class="cards" data-testid="compounds">
           {county.compounds.map((c) => (
             <CompoundCard key={c.id} county={county} compound={c} summary={state.summaries.get(c.id)} devices={state.devices} />

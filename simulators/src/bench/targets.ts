@@ -74,7 +74,7 @@ export interface Target {
 }
 
 interface CityRegistry {
-  streets: Array<{ communities: Array<{ compounds: Array<{ id: string; groups: Array<{ id: string }>; bridges?: Array<{ id: string; name: string }> }> }> }>;
+  streets: Array<{ communities: Array<{ compounds: Array<{ id: string; groups: Array<{ id: string }>; bridges?: Array<{ id: string; name: string; groups: string[] }> }> }> }>;
 }
 /** The bridge (gateway) of each compound in the `--via-bridges` topology. */
 const BRIDGE_ID = 'gw';
@@ -90,7 +90,8 @@ async function cityOf(devices: number, registered: boolean, bridged = false): Pr
     for (const community of street.communities) {
       for (const compound of community.compounds) {
         compound.groups = registered ? compound.groups.slice(0, Math.max(0, left)) : [];
-        if (bridged && registered) compound.bridges = [{ id: BRIDGE_ID, name: '网关' }];
+        // The gateway drives every group of its compound (a bridge that goes offline takes them with it).
+        if (bridged && registered) compound.bridges = [{ id: BRIDGE_ID, name: '网关', groups: compound.groups.map((g) => g.id) }];
         left -= GROUPS_PER_COMPOUND;
       }
     }

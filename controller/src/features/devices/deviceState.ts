@@ -54,12 +54,14 @@ export class DeviceState extends Feature {
     const { bus } = this.ctx;
     bus.on('device.availability', this, ({ address, availability, receivedAt }) => {
       if (address.role === 'monitor') return;
-      this.update(`${address.compound}/${address.role}/${address.device}`, (s) => {
+      const key = `${address.compound}/${address.role}/${address.device}`;
+      this.update(key, (s) => {
         const online = availability.state === 'online';
         if (s.online !== online) s.since = receivedAt;
         s.online = online;
         s.seenAt = receivedAt;
       });
+      if (address.role === 'bridge' && availability.state === 'offline') this.bridgeDown(key, receivedAt);
     });
     bus.on('device.disconnected', this, ({ identity, hadWill, shutdown, at }) => {
       if (identity.role === 'monitor') return;
@@ -68,6 +70,7 @@ export class DeviceState extends Feature {
         if (s.online) s.since = at;
         s.online = false;
       });
+      if (identity.role === 'bridge' && !shutdown) this.bridgeDown(key, at);
       // The device's last session ended without its will saying so: a retained "offline" for other subscribers.
       // Not at shutdown: nothing can be delivered then, and the retained store ends with the process.
       if (!hadWill && !shutdown) {
@@ -114,6 +117,26 @@ export class DeviceState extends Feature {
   /** Registered devices. */
   get size(): number {
     return this.devices.size;
+  }
+
+  /**
+   * A bridge went offline: the groups and kiosks it speaks for are unreachable through it, whatever their last
+   * retained availability said. They are marked offline here and on the bus (retained), until the bridge (or
+   * the device itself) announces them online again.
+   */
+  private bridgeDown(bridgeKey: string, at: number): void {
+    for (const key of this.registry.servedBy(bridgeKey)) {
+      const status = this.devices.get(key);
+      if (!status?.online) continue;
+      this.update(key, (s) => {
+        s.since = at;
+        s.online = false;
+      });
+      const [compound, role, device] = key.split('/') as [string, 'group' | 'kiosk', string];
+      this.broker
+        .publish({ compound, role, device }, 'availability', { v: 1, state: 'offline', ts: at }, true)
+        .catch((err: unknown) => this.log.warn({ err, device: key }, 'could not publish offline availability'));
+    }
   }
 
   get(key: string): DeviceStatus | undefined {

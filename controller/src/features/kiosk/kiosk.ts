@@ -7,7 +7,7 @@
  * without a real-time clock that started its counter over) is a real press: it is stored under the next variant
  * and raises `kiosk.health` so staff can look at the kiosk.
  */
-import { PROTOCOL_VERSION, type DeviceAddress, type KioskEvent } from '@caideng/protocol';
+import { PROTOCOL_VERSION, type DeviceAddress, type KioskButton, type KioskEvent } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../feature.js';
 import type { BusPublisher } from '../../broker/ports.js';
 
@@ -81,6 +81,14 @@ export class KioskPresses extends Feature {
     this.ctx.bus.emit('press.stored', {
       press: { compound, kiosk, button: event.button, seq: event.seq, ts: event.ts, receivedAt, boot, variant },
     });
+  }
+
+  /** The latest presses, newest first (the dashboard's feed when a page opens). */
+  async recent(limit: number, compound?: string): Promise<Array<{ ts: number; compound: string; kiosk: string; button: KioskButton; seq: number }>> {
+    let q = this.ctx.db.selectFrom('kiosk_presses').select(['compound_id', 'kiosk_id', 'button', 'seq', 'device_ts']);
+    if (compound) q = q.where('compound_id', '=', compound);
+    const rows = await q.orderBy('received_at', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ ts: Number(r.device_ts), compound: r.compound_id, kiosk: r.kiosk_id, button: r.button as KioskButton, seq: Number(r.seq) }));
   }
 
   async count(compound?: string): Promise<number> {

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startController, readProvisioning, type ControllerHandle } from '@caideng/controller';
 import { parseCredentials, startCounty, type County } from '@caideng/simulators';
@@ -75,12 +76,9 @@ beforeAll(async () => {
   const credentials = parseCredentials({ version: 1, mqtt: { url: ctl.mqttUrl }, devices: provisioning.devices.filter((d) => d.compound === OWN && d.role === 'group') });
   fleet = await startCounty({ credentials, url: ctl.mqttUrl, telemetryIntervalMs: 0, reconnectPeriodMs: 0 });
   try {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   } catch (err) {
-    browserMissing = new Error(`Chromium did not start from /usr/bin/chromium (npm test's set-up installs Debian's chromium): ${(err as Error).message}`);
+    browserMissing = err as Error;
   }
 });
 

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startController, readProvisioning, type ControllerHandle } from '@caideng/controller';
 import { topic, type Channel, type DeviceAddress } from '@caideng/protocol';
@@ -81,13 +82,10 @@ beforeAll(async () => {
     log: { level: 'silent' },
   });
   try {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   } catch (err) {
     // Every test then fails with this (beforeEach below): a failing beforeAll would report them as skipped.
-    browserMissing = new Error(`Chromium did not start from /usr/bin/chromium (npm test's set-up installs Debian's chromium): ${(err as Error).message}`);
+    browserMissing = err as Error;
     return;
   }
   page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, readProvisioning, type ControllerHandle } from '@caideng/controller';
 import { topic, type DeviceAddress } from '@caideng/protocol';
@@ -84,7 +85,7 @@ beforeAll(async () => {
   const stored = new Promise<void>((resolve) => ctl.bus.on('press.stored', owner, () => resolve()));
   kiosk.publish(topic(address, 'event'), JSON.stringify({ v: 1, button: 'too_bright', ts: Date.now(), seq: 7 }), { qos: 1 });
   await stored;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -58,6 +58,11 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 const hash = (page: Page) => new URL(page.url()).hash;
+/** The router sets the hash right after it renders the view: wait for it (up to 5 s), then compare. */
+async function expectHash(page: Page, expected: string): Promise<void> {
+  await page.waitForFunction((h) => location.hash === h, expected, { timeout: 5000 }).catch(() => undefined);
+  expect(hash(page)).toBe(expected);
+}
 const noSidewaysScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 beforeAll(async () => {
@@ -102,7 +107,7 @@ describe('accounts in the dashboard', () => {
     staff = await newPage();
     await staff.goto(`${ctl.httpUrl}/#/compound/${OWN}`);
     await staff.locator('[data-testid="signin-form"]').waitFor();
-    expect(hash(staff)).toBe(`#/signin?next=${encodeURIComponent(`/compound/${OWN}`)}`);
+    await expectHash(staff, `#/signin?next=${encodeURIComponent(`/compound/${OWN}`)}`);
     // No live connection and no data before signing in.
     expect(await staff.locator('[data-compound-detail]').count()).toBe(0);
 
@@ -126,7 +131,7 @@ describe('accounts in the dashboard', () => {
 
     await signIn(staff, 'xinghe-staff');
     await staff.locator(`[data-compound-detail="${OWN}"]`).waitFor();
-    expect(hash(staff)).toBe(`#/compound/${OWN}`);
+    await expectHash(staff, `#/compound/${OWN}`);
     // The header names the user, the role and the scope.
     expect(await staff.locator('[data-testid="user-name"]').innerText()).toContain('星河物业');
     expect(await staff.locator('[data-testid="user-role"]').innerText()).toContain('物业人员');
@@ -231,7 +236,7 @@ describe('accounts in the dashboard', () => {
     await admin.locator('[data-testid="signin-form"]').waitFor();
     await signIn(admin, 'admin');
     await admin.locator('[data-testid="user-list"] [data-user="xinghe-staff"]').waitFor();
-    expect(hash(admin)).toBe('#/admin/users');
+    await expectHash(admin, '#/admin/users');
 
     await admin.locator('[data-testid="user-add"]').click();
     const form = admin.locator('[data-testid="user-add-form"]');
@@ -313,7 +318,7 @@ describe('accounts in the dashboard', () => {
     // The other browser learns it from its live connection, which the controller closes, and keeps its place.
     await elsewhere.locator('[data-testid="signin-form"]').waitFor();
     expect(await elsewhere.evaluate(() => (window as unknown as { caidengNoReload?: boolean }).caidengNoReload)).toBe(true);
-    expect(hash(elsewhere)).toBe(`#/signin?next=${encodeURIComponent('/compound/xinghe-chuntian')}`);
+    await expectHash(elsewhere, `#/signin?next=${encodeURIComponent('/compound/xinghe-chuntian')}`);
     await staff.reload();
     await staff.locator('[data-testid="signin-form"]').waitFor();
     expect(await staff.locator('[data-compound]').count()).toBe(0);

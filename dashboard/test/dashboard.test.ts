@@ -279,8 +279,12 @@ describe('dashboard against a live controller', () => {
 
     // Phone width: the layout stacks, nothing overflows sideways.
     await page.setViewportSize({ width: 390, height: 844 });
+    // Charts follow their container through a ResizeObserver, a frame or two after the viewport changed.
+    const settled = await page
+      .waitForFunction(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth, undefined, { timeout: 5000 })
+      .then(() => true, () => false);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(overflow, `settled: ${settled}`).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(shotDir, 'phone.png'), fullPage: true });
     if (process.env.CAIDENG_KEEP_SHOTS) for (const f of ['dashboard.png', 'phone.png']) copyFileSync(join(shotDir, f), join(process.env.CAIDENG_KEEP_SHOTS, f));
 

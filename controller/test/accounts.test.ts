@@ -95,6 +95,10 @@ describe('sessions', () => {
     expect(me.actions).toEqual(['read', 'operate', 'author']);
     expect((await fetch(`${ctl.httpUrl}/api/auth/me`)).status).toBe(401);
     expect((await fetch(`${ctl.httpUrl}/api/compounds/alpha`)).status).toBe(401);
+    // A wrong token is refused, but not on what is public.
+    const stale = { authorization: 'Bearer cdt_0000000000000000_nottherightsecretnottherightsecr' };
+    expect((await fetch(`${ctl.httpUrl}/api/compounds/alpha`, { headers: stale })).status).toBe(401);
+    expect((await fetch(`${ctl.httpUrl}/api/health`, { headers: stale })).status).toBe(200);
   });
 
   it('needs the CSRF token for a cookie write, and records the command as a manual one by the user', async () => {

@@ -159,6 +159,18 @@ describe('sessions', () => {
     }
   });
 
+  it('deletes expired sessions nobody comes back with', async () => {
+    const now = Date.now();
+    const row = (id: string, created: number, seen: number) => ({ id_hash: id, username: 'amy', created_at: created, last_seen: seen, data: '{}' });
+    await ctl.db
+      .insertInto('sessions')
+      .values([row('idle', now - 60_000_000, now - 3 * 3_600_000), row('old', now - 13 * 3_600_000, now - 60_000), row('fresh', now - 60_000, now - 60_000)])
+      .execute();
+    expect(await ctl.accounts.pruneSessions(now)).toBe(2);
+    const left = await ctl.db.selectFrom('sessions').select('id_hash').where('id_hash', 'in', ['idle', 'old', 'fresh']).execute();
+    expect(left.map((r) => r.id_hash)).toEqual(['fresh']);
+  });
+
   it('refuses a disabled user at their next request', async () => {
     await createUser('tmp-user', 'staff', ['beta'], 'tmp-password-1');
     const s = await signIn('tmp-user', 'tmp-password-1');

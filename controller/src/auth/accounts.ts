@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { CaidengError, PASSWORD_MIN, type ApiToken, type TokenCreated, type User, type UserCreateBody, type UserPatchBody } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../features/feature.js';
+import { PeriodicJob } from '../store/jobs.js';
 import type { Registry } from '../registry/registry.js';
 import type { UserTable } from '../store/schema.js';
 import { hashSecret, newSecret, verifySecret } from '../credentials/secrets.js';
@@ -50,9 +51,29 @@ export class Accounts extends Feature {
     private readonly registry: Registry | null,
   ) {
     super(ctx, 'accounts');
+    this.pruneJob = new PeriodicJob({ what: 'prune expired sessions', log: this.log, intervalMs: 3_600_000, firstDelayMs: 60_000, run: async () => void (await this.pruneSessions()) });
+  }
+
+  /** Expired sessions are refused when read; this deletes the ones nobody comes back with. */
+  private readonly pruneJob: PeriodicJob;
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.pruneJob.stop();
+  }
+
+  /** Deletes sessions past their idle time or absolute lifetime; returns how many. */
+  async pruneSessions(now = Date.now()): Promise<number> {
+    const { sessionIdleMinutes, sessionMaxHours } = this.ctx.config.auth;
+    const r = await this.ctx.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('last_seen', '<=', now - sessionIdleMinutes * 60_000), eb('created_at', '<=', now - sessionMaxHours * 3_600_000)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   override async start(): Promise<void> {
+    this.pruneJob.start();
     if (this.registry) this.tree = new ScopeTree(this.registry.county);
     const { db } = this.ctx;
     const existing = await db.selectFrom('users').select('username').execute();

@@ -87,14 +87,4 @@ export class SqliteSessionStore implements SessionStore {
     }
     return JSON.parse(row.data) as Session;
   }
-
-  /** Deletes expired sessions (a periodic job). */
-  async prune(): Promise<number> {
-    const now = this.now();
-    const r = await this.db
-      .deleteFrom('sessions')
-      .where((eb) => eb.or([eb('last_seen', '<', now - this.idleMs), eb('created_at', '<', now - this.maxMs)]))
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
 }

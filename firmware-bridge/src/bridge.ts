@@ -148,7 +148,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   }
 
   /** Now on the controller's clock. */
-  controllerNow(): number {
+  override controllerNow(): number {
     return Math.round(this.now() + this.offsetMs);
   }
 

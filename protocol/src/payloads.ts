@@ -91,6 +91,13 @@ export const GroupState = Type.Object(
     scene: Type.Union([SceneRef, Type.Null()]),
     startAt: Type.Optional(EpochMs),
     tx: Type.Optional(Tx),
+    startedAt: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 8_640_000_000_000_000,
+        description: "v1-additive: when the group actually showed the first frame of what it shows now, epoch ms on the controller's clock (as time.sync estimates it); start skew = startedAt − startAt",
+      }),
+    ),
   },
   closed,
 );

@@ -75,6 +75,7 @@ export const DeviceStatus = Type.Object(
     faults: Type.Optional(Type.Array(FaultCode)),
     telemetryTs: Type.Optional(Type.Integer({ description: 'device timestamp of the latest telemetry, epoch ms' })),
     seenAt: Type.Optional(Type.Integer({ description: 'controller receive time of the latest message, epoch ms' })),
+    skewMs: Type.Optional(Type.Number({ description: "groups: start skew of the last command that had a startAt, ms (the state's startedAt − startAt; late is positive)" })),
   },
   closed,
 );

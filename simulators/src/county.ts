@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from './log.js';
 import type { PowerModel } from './power.js';
 import { deviceSeed } from './prng.js';
 import { FleetTicker } from './ticker.js';
+import { realClock, type SimClock } from './clock.js';
 
 export interface CountyOptions {
   /** The credentials file's content, or its path. */
@@ -48,6 +49,12 @@ export interface CountyOptions {
   resendAfterMs?: number;
   /** Resolution of the shared ticker, ms. Default 50. */
   tickResolutionMs?: number;
+  /** The county's clock (a demo's shifted, faster clock: `--at`, `--speed`). Default real time. */
+  clock?: SimClock;
+  /** time.sync period of every group, real ms; 0 = never. Default 60000. */
+  timeSyncIntervalMs?: number;
+  /** Groups follow their compound's retained plan while the controller is out of reach. Default true. */
+  followPlan?: boolean;
   log?: Logger;
 }
 
@@ -141,10 +148,13 @@ export async function startCounty(options: CountyOptions): Promise<County> {
   const log = (options.log ?? silentLogger).child('county');
   const seed = options.seed ?? 1;
   const { groups: groupCredentials, kiosks: kioskCredentials, compounds } = selectDevices(file, options);
-  const ticker = new FleetTicker({ resolutionMs: options.tickResolutionMs ?? 50 });
+  const clock = options.clock ?? realClock;
+  const ticker = new FleetTicker({ resolutionMs: options.tickResolutionMs ?? 50, now: clock.now });
   const common = {
     url,
     ticker,
+    now: clock.now,
+    speed: clock.speed,
     keepaliveS: options.keepaliveS,
     reconnectPeriodMs: options.reconnectPeriodMs,
     reconnectMaxMs: options.reconnectMaxMs,
@@ -152,7 +162,15 @@ export async function startCounty(options: CountyOptions): Promise<County> {
     log: options.log,
   };
   const groups = groupCredentials.map(
-    (c) => new LanternGroup(c, { ...common, seed: deviceSeed(seed, c.username), telemetryIntervalMs: options.telemetryIntervalMs, powerModel: options.powerModel }),
+    (c) =>
+      new LanternGroup(c, {
+        ...common,
+        seed: deviceSeed(seed, c.username),
+        telemetryIntervalMs: options.telemetryIntervalMs,
+        powerModel: options.powerModel,
+        timeSyncIntervalMs: options.timeSyncIntervalMs,
+        followPlan: options.followPlan,
+      }),
   );
   const kiosks = kioskCredentials.map(
     (c) =>

@@ -12,7 +12,9 @@ import {
   decodePayload,
   encodePayload,
   topic,
+  compoundAddress,
   type Channel,
+  type CompoundChannel,
   type DeviceAddress,
   type DeviceError,
   type DeviceResponse,
@@ -46,6 +48,10 @@ export interface DeviceOptions {
   stopTimeoutMs?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
+  /** How many `now` milliseconds pass per real millisecond (a demo clock run faster); timers divide by it. Default 1. */
+  speed?: number;
+  /** time.sync samples kept; the offset is the one of the sample with the shortest round trip among them. Default 8. */
+  timeSyncSamples?: number;
   log?: Logger;
 }
 
@@ -87,6 +93,12 @@ export interface TimeSyncResult {
   controllerTs: number;
 }
 
+/** A time.sync sample: how far the controller's clock is from ours, and how sure (the round trip bounds the error). */
+interface ClockSample {
+  offsetMs: number;
+  rttMs: number;
+}
+
 export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
 }
@@ -114,6 +126,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   readonly address: DeviceAddress;
   protected readonly url: string;
   protected readonly now: () => number;
+  /** Clock milliseconds per real millisecond. */
+  protected readonly speed: number;
   protected readonly log: Logger;
   protected client: MqttClient | null = null;
   readonly deviceCounters: DeviceCounters = { connects: 0, errorsReceived: 0, requestsSent: 0, responsesReceived: 0, rawSent: 0, reconnectAttempts: 0 };
@@ -136,6 +150,12 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   readonly #inbound = new Map<string, Channel>();
   /** topic → the other device and channel, for actsFor()'s subscriptions. */
   readonly #foreign = new Map<string, readonly [DeviceAddress, Channel]>();
+  /** topic → channel, for the compound-level subscriptions. */
+  readonly #compound = new Map<string, CompoundChannel>();
+  /** Recent time.sync samples, oldest first. */
+  readonly #clockSamples: ClockSample[] = [];
+  readonly #clockSampleMax: number;
+  #offsetMs = 0;
 
   constructor(credential: DeviceCredential, options: DeviceOptions) {
     super();
@@ -144,6 +164,9 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     this.#password = credential.password;
     this.url = options.url;
     this.now = options.now ?? Date.now;
+    this.speed = options.speed ?? 1;
+    if (!(this.speed > 0)) throw new RangeError(`speed must be > 0, got ${this.speed}`);
+    this.#clockSampleMax = Math.max(1, options.timeSyncSamples ?? 8);
     this.log = (options.log ?? silentLogger).child(this.username);
     this.#keepaliveS = options.keepaliveS ?? 30;
     this.#reconnectPeriodMs = options.reconnectPeriodMs ?? 1000;
@@ -169,6 +192,14 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
   }
   /** A message on one of actsFor()'s topics. */
   protected onActsFor(_address: DeviceAddress, _channel: Channel, _payload: Buffer): void {}
+  /** Channels of the compound-level address (`caideng/v1/{compound}/compound/-/…`) to subscribe to. Default none. */
+  protected compoundChannels(): readonly CompoundChannel[] {
+    return [];
+  }
+  /** A message on one of compoundChannels() (retained ones arrive right after each subscription). */
+  protected onCompound(_channel: CompoundChannel, _payload: Buffer): void {}
+  /** Called once subscribed, just before `online` is announced: what the controller must know first (the state). */
+  protected beforeOnline(): void {}
   /** A message on one of inboundChannels(). */
   protected abstract onInbound(channel: Channel, payload: Buffer): void;
 
@@ -210,6 +241,8 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     for (const channel of inbound) this.#inbound.set(this.topic(channel), channel);
     this.#foreign.clear();
     for (const [address, channel] of this.actsFor()) this.#foreign.set(topic(address, channel), [address, channel]);
+    this.#compound.clear();
+    for (const channel of this.compoundChannels()) this.#compound.set(topic(compoundAddress(this.address.compound), channel), channel);
 
     client.on('connect', () => {
       // MQTT.js leaves Nagle's algorithm on; against the broker's delayed ACKs it adds ~40 ms to every
@@ -286,7 +319,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     if (this.client !== client) return;
     try {
       // Subscribe before announcing online: the controller may send a command the moment it sees us.
-      await client.subscribeAsync([...this.#inbound.keys(), ...this.#foreign.keys()], { qos: 1 });
+      await client.subscribeAsync([...this.#inbound.keys(), ...this.#foreign.keys(), ...this.#compound.keys()], { qos: 1 });
     } catch (err) {
       this.log.warn('subscribe failed', { err });
       this.emit('mqttError', err as Error);
@@ -296,6 +329,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     this.#lifecycle = 'connected';
     this.#attempt = 0;
     this.deviceCounters.connects++;
+    this.beforeOnline();
     this.publish('availability', { v: PROTOCOL_VERSION, state: 'online', ts: this.now() });
     this.onConnected();
     this.log.debug('connected');
@@ -310,6 +344,10 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     else {
       const foreign = this.#foreign.get(t);
       if (foreign) this.onActsFor(foreign[0], foreign[1], payload);
+      else {
+        const compound = this.#compound.get(t);
+        if (compound) this.onCompound(compound, payload);
+      }
     }
   }
 
@@ -403,6 +441,42 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
     if (typeof data.controllerTs !== 'number') throw new ResponseError('CAIDENG_MQTT_BAD_PAYLOAD', `${this.username}: time.sync response has no controllerTs`);
     const rttMs = received - sent;
     return { offsetMs: data.controllerTs - (sent + rttMs / 2), rttMs, controllerTs: data.controllerTs };
+  }
+
+  /**
+   * Measures the offset to the controller's clock once more (NTP-style) and keeps, of the last samples, the one
+   * with the shortest round trip: its error is at most half that round trip. Resolves with the offset in use.
+   */
+  async syncClock(timeoutMs?: number): Promise<number> {
+    const { offsetMs, rttMs } = await this.timeSync(timeoutMs);
+    this.#clockSamples.push({ offsetMs, rttMs });
+    if (this.#clockSamples.length > this.#clockSampleMax) this.#clockSamples.shift();
+    let best = this.#clockSamples[0]!;
+    for (const sample of this.#clockSamples) if (sample.rttMs < best.rttMs) best = sample;
+    this.#offsetMs = best.offsetMs;
+    return this.#offsetMs;
+  }
+
+  /** Controller clock minus this device's, ms, as the best time.sync sample says (0 before the first). */
+  get clockOffsetMs(): number {
+    return this.#offsetMs;
+  }
+
+  /** The round trip of the sample the offset comes from, ms (null before the first). */
+  get clockRttMs(): number | null {
+    let best: ClockSample | null = null;
+    for (const sample of this.#clockSamples) if (!best || sample.rttMs < best.rttMs) best = sample;
+    return best?.rttMs ?? null;
+  }
+
+  /** The controller's time now, epoch ms, by this device's clock and its measured offset. */
+  controllerNow(): number {
+    return this.now() + this.#offsetMs;
+  }
+
+  /** Real milliseconds until `at` on the controller's clock (negative: past). */
+  protected realDelayUntil(at: number): number {
+    return (at - this.controllerNow()) / this.speed;
   }
 
   /** Graceful stop: publishes offline, sends DISCONNECT (so the broker discards the will), ends the client. */

@@ -25,6 +25,8 @@ export class GroupCommandLogic {
   brightness = 255;
   scene: SceneRef | null = null;
   startAt: number | undefined;
+  /** When the first frame of what the group shows now was shown, controller clock (reported as `startedAt`). */
+  startedAt: number | undefined;
   lastTx: string | undefined;
   readonly #txMemory: number;
   readonly #recentTx = new Set<string>();
@@ -57,6 +59,28 @@ export class GroupCommandLogic {
     this.lastTx = cmd.tx;
   }
 
+  /**
+   * Takes what the compound's plan says (the controller is out of reach): no command, so no tx; the show's phase
+   * origin is the plan item's start, and it was first shown `shownAt` (controller clock).
+   */
+  follow(show: { power?: GroupState['power']; brightness?: number; scene?: SceneRef; startAt: number }, shownAt: number): void {
+    if (show.power !== undefined) this.power = show.power;
+    if (show.brightness !== undefined) this.brightness = show.brightness;
+    if (show.scene !== undefined) this.scene = show.scene;
+    this.startAt = show.startAt;
+    this.startedAt = shownAt;
+    this.lastTx = undefined;
+  }
+
+  /** Whether taking `show` would change nothing the group shows (so a running scene is not restarted). */
+  shows(show: { power?: GroupState['power']; brightness?: number; scene?: SceneRef }): boolean {
+    return (
+      (show.power === undefined || show.power === this.power) &&
+      (show.brightness === undefined || show.brightness === this.brightness) &&
+      (show.scene === undefined || sameScene(show.scene, this.scene))
+    );
+  }
+
   /** The retained state as the group publishes it. */
   state(now: number): GroupState {
     return {
@@ -67,6 +91,7 @@ export class GroupCommandLogic {
       scene: this.scene,
       ...(this.startAt !== undefined ? { startAt: this.startAt } : {}),
       ...(this.lastTx !== undefined ? { tx: this.lastTx } : {}),
+      ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
     };
   }
 
@@ -78,6 +103,16 @@ export class GroupCommandLogic {
       if (oldest !== undefined) this.#recentTx.delete(oldest);
     }
   }
+}
+
+/** Same scene: name, params and seed (key order does not matter). */
+export function sameScene(a: SceneRef | null, b: SceneRef | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.name !== b.name || a.seed !== b.seed) return false;
+  const pa = a.params ?? {};
+  const pb = b.params ?? {};
+  const keys = Object.keys(pa);
+  return keys.length === Object.keys(pb).length && keys.every((k) => pa[k] === pb[k]);
 }
 
 /** An ack for `tx`. An error ack must say why: `code` and `error` are required by the contract. */

@@ -10,6 +10,8 @@ export * from './log.js';
 export * from './power.js';
 export * from './prng.js';
 export * from './ticker.js';
+export * from './clock.js';
+export * from './plan.js';
 export * from './wire.js';
 export * from './cli/options.js';
 export * from './cli/run.js';

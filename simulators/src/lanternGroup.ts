@@ -1,14 +1,19 @@
 /**
  * A virtual lantern group (灯组): takes commands on `set`, answers on `ack`, keeps its retained `state`, and
- * meters itself on `telemetry`.
+ * meters itself on `telemetry`. It keeps its clock in step with the controller's (`time.sync` at connect and
+ * every minute), starts what a command says at the command's `startAt` on the controller's clock and reports
+ * when it did (`startedAt`). It keeps the compound's retained plan and, while the controller is out of reach,
+ * takes each change of the plan at its time (curfew included); back online it keeps what it shows until told
+ * otherwise.
  */
-import { PROTOCOL_VERSION, type Channel, type GroupCommand, type GroupState } from '@caideng/protocol';
+import { PROTOCOL_VERSION, type Channel, type CompoundChannel, type GroupCommand, type GroupState } from '@caideng/protocol';
 import type { GroupCredential } from './credentials.js';
 import { SimulatedDevice, type DeviceCounters, type DeviceEvents, type DeviceOptions } from './device.js';
 import { meanScenePowerModel, STANDBY_WATTS, type PowerModel } from './power.js';
 import { createRandom, hashString, type Random } from './prng.js';
 import { GroupCommandLogic, groupAck } from './groupLogic.js';
 import { FleetTicker } from './ticker.js';
+import { PlanBook, nextChange, showAt, type FollowedPlan } from './plan.js';
 import type { AckStatus, FaultCode, WireGroupAck as GroupAck, WireGroupTelemetry as GroupTelemetry } from './wire.js';
 
 export interface LanternGroupOptions extends DeviceOptions {
@@ -24,7 +29,23 @@ export interface LanternGroupOptions extends DeviceOptions {
   txMemory?: number;
   /** Ambient temperature, °C. Default 8 (a Sichuan winter night at the Spring Festival). */
   ambientC?: number;
+  /** time.sync period, real ms (after a burst of 3 at each connect); 0: never sync, offset 0. Default 60000. */
+  timeSyncIntervalMs?: number;
+  /** Keep the compound's retained plan and follow it while the controller is out of reach. Default true. */
+  followPlan?: boolean;
+  /**
+   * The last real milliseconds before a start are waited for by polling the clock rather than by a timer, as a
+   * lantern controller's hardware timer would: a Node timer may fire a millisecond or more late. Default 2.
+   */
+  startSpinMs?: number;
 }
+
+interface Cancel {
+  cancel(): void;
+}
+
+/** Longest setTimeout Node accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface LanternGroupEvents extends DeviceEvents {
   /** A valid command arrived and was answered with `status`. */
@@ -33,6 +54,12 @@ export interface LanternGroupEvents extends DeviceEvents {
   invalidCommand: [reason: string];
   state: [GroupState];
   telemetry: [GroupTelemetry];
+  /** The group showed the first frame of something new: by a command (at its startAt), or by the plan while offline. */
+  started: [GroupState, 'command' | 'plan'];
+  /** A complete plan (all its parts) of a newer revision arrived. */
+  plan: [FollowedPlan];
+  /** A time.sync sample was taken; the offset in use after it. */
+  clockSync: [offsetMs: number];
 }
 
 export interface LanternGroupCounters extends DeviceCounters {
@@ -43,6 +70,10 @@ export interface LanternGroupCounters extends DeviceCounters {
   invalidCommands: number;
   statesSent: number;
   telemetrySent: number;
+  /** Changes taken from the plan while the controller was out of reach. */
+  planChanges: number;
+  timeSyncs: number;
+  timeSyncFailures: number;
 }
 
 /** Extra load a fault puts on the lamps' share of the power (lamp_failure: half the lamps are dark). */
@@ -65,6 +96,16 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   #lastSampleAt = 0;
   #lastWatts = 0;
   #energyWh = 0;
+  readonly #timeSyncIntervalMs: number;
+  readonly #followPlan: boolean;
+  readonly #startSpinMs: number;
+  #syncTimer: NodeJS.Timeout | null = null;
+  /** Commands acked and waiting for their startAt. */
+  readonly #starts = new Set<Cancel>();
+  readonly #plans = new PlanBook();
+  /** While the controller is out of reach: the timer of the plan's next change. */
+  #followTimer: Cancel | null = null;
+  #following = false;
 
   constructor(credential: GroupCredential, options: LanternGroupOptions) {
     super(credential, options);
@@ -77,6 +118,16 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
       invalidCommands: 0,
       statesSent: 0,
       telemetrySent: 0,
+      planChanges: 0,
+      timeSyncs: 0,
+      timeSyncFailures: 0,
+    });
+    this.#timeSyncIntervalMs = options.timeSyncIntervalMs ?? 60_000;
+    this.#followPlan = options.followPlan ?? true;
+    this.#startSpinMs = Math.max(0, options.startSpinMs ?? 2);
+    // A dropped connection (not a stop or a kill: the lanterns are still powered) hands the show to the plan.
+    this.on('close', () => {
+      if (this.lifecycle === 'disconnected') this.#startFollowing();
     });
     this.telemetryIntervalMs = options.telemetryIntervalMs ?? 5000;
     this.#random = createRandom(options.seed ?? hashString(credential.username));
@@ -120,11 +171,68 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     return ['set'];
   }
 
-  protected onConnected(): void {
+  protected override compoundChannels(): readonly CompoundChannel[] {
+    return this.#followPlan ? ['plan'] : [];
+  }
+
+  protected override onCompound(channel: CompoundChannel, payload: Buffer): void {
+    if (channel !== 'plan') return;
+    const plan = this.#plans.receive(payload);
+    if (!plan) return;
+    this.emit('plan', plan);
+    if (this.#following) this.#armFollow(this.controllerNow());
+  }
+
+  /** The last complete plan received (null before the first). */
+  get plan(): FollowedPlan | null {
+    return this.#plans.plan;
+  }
+
+  /** Whether the group is following the plan on its own now (the controller is out of reach). */
+  get following(): boolean {
+    return this.#following;
+  }
+
+  // The state goes out before `online`: the controller compares what it would send with what the group shows.
+  protected override beforeOnline(): void {
     this.#publishState();
   }
 
+  protected onConnected(): void {
+    // Back in touch: the controller decides again; what the group shows stays until it is told otherwise.
+    this.#stopFollowing();
+    this.#startClockSync();
+  }
+
+  /** A burst of samples at connect (the shortest round trip wins), then one per interval. */
+  #startClockSync(): void {
+    if (this.#timeSyncIntervalMs <= 0) return;
+    if (this.#syncTimer) clearInterval(this.#syncTimer);
+    const sample = async () => {
+      try {
+        const offset = await this.syncClock();
+        this.counters.timeSyncs++;
+        this.emit('clockSync', offset);
+      } catch (err) {
+        this.counters.timeSyncFailures++;
+        this.log.debug('time.sync failed', { err });
+      }
+    };
+    void (async () => {
+      for (let i = 0; i < 3 && this.connected; i++) await sample();
+    })();
+    this.#syncTimer = setInterval(() => {
+      if (this.connected) void sample();
+    }, this.#timeSyncIntervalMs);
+    this.#syncTimer.unref();
+  }
+
   protected override onStopping(): void {
+    if (this.#syncTimer) clearInterval(this.#syncTimer);
+    this.#syncTimer = null;
+    for (const start of this.#starts) start.cancel();
+    this.#starts.clear();
+    this.#stopFollowing();
     this.#untick?.();
     this.#untick = null;
     if (this.#ownsTicker) {
@@ -152,12 +260,96 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     this.counters.commandsReceived++;
     if (outcome.kind === 'duplicate') this.counters.duplicates++;
     else if (outcome.kind === 'expired') this.counters.expired++;
-    else this.#logic.apply(cmd, now);
     const status: Exclude<AckStatus, 'error'> = outcome.kind;
     // The ack goes out first: the controller (and the latency benchmark) waits for it, not for the state.
     this.#sendAck(groupAck(cmd.tx, this.now(), status));
-    if (status === 'ok') this.#publishState();
+    if (status === 'ok') {
+      let started = false;
+      let start: Cancel | null = null;
+      start = this.#at(cmd.startAt, () => {
+        started = true;
+        if (start) this.#starts.delete(start);
+        this.#startCommand(cmd);
+      });
+      if (!started) this.#starts.add(start);
+    }
     this.emit('command', cmd, status);
+  }
+
+  /** The moment a command takes effect: the first frame is shown now, on the controller's clock. */
+  #startCommand(cmd: GroupCommand): void {
+    const shownAt = this.controllerNow();
+    this.#logic.apply(cmd, shownAt);
+    if (cmd.scene !== undefined || cmd.startAt !== undefined) this.#logic.startedAt = shownAt;
+    const state = this.#publishState();
+    this.emit('started', state, 'command');
+  }
+
+  /**
+   * Runs `fn` at `at` on the controller's clock (now when absent or past): a timer to shortly before, then the
+   * clock polled for the last startSpinMs, so the start lands on its millisecond.
+   */
+  #at(at: number | undefined, fn: () => void): Cancel {
+    let timer: NodeJS.Timeout | null = null;
+    let cancelled = false;
+    const wait = () => {
+      if (cancelled) return;
+      const delay = at === undefined ? 0 : this.realDelayUntil(at);
+      if (delay > this.#startSpinMs) {
+        timer = setTimeout(wait, Math.min(MAX_TIMER_MS, delay - this.#startSpinMs));
+        return;
+      }
+      timer = null;
+      while (at !== undefined && this.realDelayUntil(at) > 0) {
+        // the last startSpinMs at most, polled
+      }
+      fn();
+    };
+    wait();
+    return {
+      cancel: () => {
+        cancelled = true;
+        if (timer) clearTimeout(timer);
+      },
+    };
+  }
+
+  #startFollowing(): void {
+    if (!this.#followPlan || this.#following) return;
+    this.#following = true;
+    this.#armFollow(this.controllerNow());
+  }
+
+  #stopFollowing(): void {
+    this.#following = false;
+    this.#followTimer?.cancel();
+    this.#followTimer = null;
+  }
+
+  /** Arms the timer of the plan's next change after `t`, if the plan has one before it runs out. */
+  #armFollow(t: number): void {
+    this.#followTimer?.cancel();
+    this.#followTimer = null;
+    const plan = this.#plans.plan;
+    if (!this.#following || !plan) return;
+    const next = nextChange(plan, this.address.device, t);
+    if (next === null) return;
+    this.#followTimer = this.#at(next, () => {
+      this.#followTimer = null;
+      if (!this.#following || this.#plans.plan !== plan) return;
+      this.#takePlan(plan, next);
+      this.#armFollow(next);
+    });
+  }
+
+  /** What the plan says at `t`, taken unless the group already shows it (a running scene is not restarted). */
+  #takePlan(plan: FollowedPlan, t: number): void {
+    const show = showAt(plan, this.address.device, t);
+    if (!show || this.#logic.shows(show)) return;
+    this.#logic.follow(show, this.controllerNow());
+    this.counters.planChanges++;
+    const state = this.#publishState();
+    this.emit('started', state, 'plan');
   }
 
   #sendAck(ack: GroupAck): void {
@@ -166,11 +358,15 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     this.emit('ack', ack);
   }
 
-  #publishState(): void {
+  /** Publishes the state when connected (the next connection publishes it anyway); returns it. */
+  #publishState(): GroupState {
     const state = this.state;
-    this.publish('state', state);
-    this.counters.statesSent++;
+    if (this.client?.connected) {
+      this.publish('state', state);
+      this.counters.statesSent++;
+    }
     this.emit('state', state);
+    return state;
   }
 
   #scheduleTelemetry(): void {

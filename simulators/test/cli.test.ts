@@ -20,9 +20,15 @@ describe('parseCliArgs', () => {
       options: {
         credentials: 'c.json', url: 'mqtt://127.0.0.1:1884', compounds: 2, groupsPerCompound: 3, kiosksPerCompound: 1,
         telemetryIntervalMs: 1000, pressRatePerMinute: 2.5, seed: 9, connectConcurrency: 50, statsIntervalS: 60, logLevel: 'info',
+        at: undefined, speed: 1,
         faults: { drop: ['a/group/g1'], flap: [{ username: 'a/group/g2', everyS: 5 }], telemetryFaults: [{ username: 'a/group/g3', code: 'lamp_failure' }], malformedPerMinute: 6 },
       },
     });
+  });
+
+  it('takes the demo clock: --at with its zone, --speed', () => {
+    const parsed = parseCliArgs(['--credentials', 'c.json', '--at', '2027-02-05T18:30+08:00', '--speed', '10']);
+    expect(parsed).toMatchObject({ help: false, options: { at: Date.UTC(2027, 1, 5, 10, 30), speed: 10 } });
   });
 
   it.each([
@@ -34,6 +40,8 @@ describe('parseCliArgs', () => {
     [['--credentials', 'c', '--drop', 'g1'], /'g1' is not a device username/],
     [['--credentials', 'c', '--url', 'localhost'], /--url must be a broker URL/],
     [['--credentials', 'c', '--colour', 'red'], /^unknown option '--colour'$/],
+    [['--credentials', 'c', '--at', '2027-02-05T18:30'], /--at must be an ISO instant with its zone/],
+    [['--credentials', 'c', '--speed', '0'], /--speed must be a number > 0/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv as string[])).toThrow(CliUsageError);
     expect(() => parseCliArgs(argv as string[])).toThrow(message);

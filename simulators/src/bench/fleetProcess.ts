@@ -45,6 +45,9 @@ async function handle(req: FleetRequest): Promise<unknown> {
             reconnectPeriodMs: req.reconnectBaseMs,
             reconnectMaxMs: req.reconnectMaxMs,
             connectTimeoutMs: 120_000,
+            // Throughput and latency only: no clock sync requests and no plan subscription in the measured load.
+            timeSyncIntervalMs: 0,
+            followPlan: false,
           }),
       );
       return { devices: groups.length };

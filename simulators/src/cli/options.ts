@@ -23,6 +23,9 @@ Simulated lantern groups and kiosks of the county, one MQTT connection each.
   --fault USER:CODE             report a fault code in a group's telemetry (repeatable)
                                 codes: ${FAULT_CODES.join(', ')}
   --connect-concurrency N       connections opened at once (default 50)
+  --at ISO                      the county's clock starts at this instant (a demo evening), e.g. 2027-02-05T18:30+08:00
+  --speed N                     the county's clock runs N times faster than real time (default 1; with the
+                                controller's demo clock: the same --at and --speed)
   --stats-interval-s S          log fleet counters every S seconds (default 60; 0 = off)
   --log-level LEVEL             ${LOG_LEVELS.join(', ')} (default info)
   -h, --help                    this text
@@ -42,6 +45,9 @@ export interface CliOptions {
   statsIntervalS: number;
   logLevel: LogLevel;
   faults: FaultPlan;
+  /** --at: epoch ms the county's clock starts at; undefined: real time. */
+  at: number | undefined;
+  speed: number;
 }
 
 export class CliUsageError extends Error {
@@ -101,6 +107,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'connect-concurrency': { type: 'string' },
         'stats-interval-s': { type: 'string' },
         'log-level': { type: 'string' },
+        at: { type: 'string' },
+        speed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -129,6 +137,14 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     return { username: user, code: code as FaultCode };
   });
   const drop = (values.drop ?? []).map((v) => username('drop', v));
+  let at: number | undefined;
+  if (values.at !== undefined) {
+    // An instant with its zone (or Z): a local time without one would depend on the machine's zone.
+    at = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(values.at) ? Date.parse(values.at) : NaN;
+    if (!Number.isFinite(at)) throw new CliUsageError(`--at must be an ISO instant with its zone, e.g. 2027-02-05T18:30+08:00, got '${values.at}'`);
+  }
+  const speed = decimal('speed', values.speed, 0) ?? 1;
+  if (!(speed > 0) || speed > 3600) throw new CliUsageError(`--speed must be a number > 0 and <= 3600, got '${values.speed}'`);
 
   return {
     help: false,
@@ -144,6 +160,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
       connectConcurrency: integer('connect-concurrency', values['connect-concurrency'], 1) ?? 50,
       statsIntervalS: decimal('stats-interval-s', values['stats-interval-s'], 0) ?? 60,
       logLevel: logLevel as LogLevel,
+      at,
+      speed,
       faults: {
         drop,
         flap,

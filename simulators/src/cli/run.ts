@@ -3,6 +3,7 @@
  * spawns it and waits for `{"msg":"county connected",…}`.
  */
 import { startCounty, type County } from '../county.js';
+import { realClock, shiftedClock } from '../clock.js';
 import { renderedScenePowerModel } from '../power.js';
 import { createJsonLogger } from '../log.js';
 import { CliUsageError, parseCliArgs, USAGE } from './options.js';
@@ -68,6 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       seed: options.seed,
       faults: options.faults,
       connectConcurrency: options.connectConcurrency,
+      clock: options.at !== undefined || options.speed !== 1 ? shiftedClock(options.at ?? Date.now(), options.speed) : realClock,
       // The demo meters what the lanterns would really draw: each scene's frame, rendered by the scenes library.
       powerModel: renderedScenePowerModel,
       log,

@@ -36,6 +36,8 @@ import { AuditLog } from './auth/audit.js';
 import { AuthGate, installAuth } from './auth/http.js';
 import authRoutes from './auth/routes.js';
 import type { Feature, FeatureContext } from './features/feature.js';
+import { SyncMonitor } from './features/sync/syncMonitor.js';
+import syncRoutes from './features/sync/routes.js';
 
 export const VERSION = '0.1.0';
 
@@ -60,6 +62,7 @@ export interface ControllerHandle {
   scenes: SceneLibrary;
   deadlines: Deadlines;
   metrics: Metrics;
+  sync: SyncMonitor;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -106,8 +109,11 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     },
   });
 
+  const sync = new SyncMonitor(ctx, state);
+
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
   const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
+  features.push(sync);
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
@@ -172,6 +178,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await http.register(sceneRoutes, { scenes, registry });
     await http.register(credentialRoutes, { credentials });
     await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
+    await http.register(syncRoutes, { sync, registry });
     await registerDashboard(http);
     await timed('broker', () => broker.start(http.server));
     brokerStarted = true;
@@ -213,6 +220,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     scenes,
     deadlines,
     metrics,
+    sync,
     httpUrl,
     mqttUrl,
     wsUrl,

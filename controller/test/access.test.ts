@@ -50,6 +50,7 @@ const DECLARED: Record<string, string> = {
   'GET /api/audit': 'audit',
   'GET /api/health': 'public',
   'POST /api/auth/login': 'public',
+  'GET /api/sync': 'read',
 };
 
 let ctl: TestController;

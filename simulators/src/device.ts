@@ -471,7 +471,7 @@ export abstract class SimulatedDevice<Events extends DeviceEvents> extends Typed
 
   /** The controller's time now, epoch ms, by this device's clock and its measured offset. */
   controllerNow(): number {
-    return this.now() + this.#offsetMs;
+    return Math.round(this.now() + this.#offsetMs);
   }
 
   /** Real milliseconds until `at` on the controller's clock (negative: past). */

@@ -1,20 +1,24 @@
 /**
- * The compound's retained plan (`caideng/v1/{compound}/compound/-/plan`) as a device keeps it: the scheduler
- * publishes it whole or, when it exceeds the broker's payload limit, in parts (`part` of `parts`, all with the
- * same `revision`). A plan is taken once all its parts have arrived; an older revision never replaces a newer
- * one. Pure: no I/O and no clock.
+ * The compound's retained plan (`caideng/v1/{compound}/compound/-/plan`) as a device keeps it. The scheduler
+ * publishes it whole or, past the broker's payload limit, in parts `part` 1..`parts` of one `revision`, in time
+ * order; only part 1 (the nearest hours) stays retained, so a device that subscribes later may only ever get
+ * part 1. The plan followed is therefore the newest revision's parts from 1 up to the first one missing, valid
+ * until the last of them ends; an older revision never replaces a newer one. Pure: no I/O and no clock.
  */
 import { decodePayload, type CompoundPlan, type PlanItem, type SceneRef } from '@caideng/protocol';
 
-/** A plan message, possibly one part of several (the optional chunking fields). */
+/** A plan message, possibly one part of several (the optional chunking fields, numbered from 1). */
 export type PlanMessage = CompoundPlan & { part?: number; parts?: number };
 
-/** A complete plan: every part's items in order. */
+/** The plan as followed: the items of the parts at hand, in time order. */
 export interface FollowedPlan {
   revision: number;
   ts: number;
+  /** The end of what the parts at hand cover: nothing is followed from then on. */
   validUntil: number;
   items: PlanItem[];
+  /** Parts at hand (contiguous from 1) of how many. */
+  parts: { have: number; of: number };
 }
 
 /** What a group shows, as the plan says it at one moment. */
@@ -30,14 +34,14 @@ export interface PlannedShow {
 
 export class PlanBook {
   #plan: FollowedPlan | null = null;
-  /** Parts received of a revision not yet complete. */
-  #pending: { revision: number; parts: number; got: Map<number, PlanMessage> } | null = null;
+  /** Parts of the newest revision seen, by number. */
+  #parts: { revision: number; of: number; got: Map<number, PlanMessage> } | null = null;
 
   get plan(): FollowedPlan | null {
     return this.#plan;
   }
 
-  /** Decodes one retained `plan` message; returns the plan when it completed a newer revision, else null. */
+  /** Decodes one `plan` message; returns the plan when it changed what is followed, else null. */
   receive(payload: Buffer | string): FollowedPlan | null {
     const decoded = decodePayload('plan', payload);
     if (!decoded.ok) return null;
@@ -45,27 +49,27 @@ export class PlanBook {
   }
 
   take(msg: PlanMessage): FollowedPlan | null {
-    if (this.#plan && msg.revision < this.#plan.revision) return null;
-    const parts = msg.parts ?? 1;
-    const part = msg.part ?? 0;
-    if (!(parts >= 1) || part < 0 || part >= parts) return null;
-    if (parts === 1) return this.#complete([msg]);
-    if (!this.#pending || this.#pending.revision !== msg.revision || this.#pending.parts !== parts) {
-      // A newer revision starts over; a straggler of an older incomplete one is dropped.
-      if (this.#pending && msg.revision < this.#pending.revision) return null;
-      this.#pending = { revision: msg.revision, parts, got: new Map() };
+    const of = msg.parts ?? 1;
+    const part = msg.part ?? 1;
+    if (!(of >= 1) || part < 1 || part > of) return null;
+    if (this.#parts && msg.revision < this.#parts.revision) return null;
+    if (!this.#parts || msg.revision > this.#parts.revision || this.#parts.of !== of) {
+      this.#parts = { revision: msg.revision, of, got: new Map() };
     }
-    this.#pending.got.set(part, msg);
-    if (this.#pending.got.size < parts) return null;
-    const ordered = Array.from({ length: parts }, (_, i) => this.#pending!.got.get(i)!);
-    this.#pending = null;
-    return this.#complete(ordered);
-  }
-
-  #complete(parts: PlanMessage[]): FollowedPlan {
-    const first = parts[0]!;
-    const items = parts.flatMap((p) => p.items).sort((a, b) => a.startAt - b.startAt);
-    this.#plan = { revision: first.revision, ts: first.ts, validUntil: Math.min(...parts.map((p) => p.validUntil)), items };
+    this.#parts.got.set(part, msg);
+    const ordered: PlanMessage[] = [];
+    for (let i = 1; i <= of && this.#parts.got.has(i); i++) ordered.push(this.#parts.got.get(i)!);
+    // Without part 1 nothing of this revision can be followed yet: the previous plan stays.
+    if (ordered.length === 0) return null;
+    if (this.#plan && this.#plan.revision === msg.revision && this.#plan.parts.have === ordered.length) return null;
+    const last = ordered[ordered.length - 1]!;
+    this.#plan = {
+      revision: msg.revision,
+      ts: ordered[0]!.ts,
+      validUntil: last.validUntil,
+      items: ordered.flatMap((p) => p.items).sort((a, b) => a.startAt - b.startAt),
+      parts: { have: ordered.length, of },
+    };
     return this.#plan;
   }
 }

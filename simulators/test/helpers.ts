@@ -17,7 +17,8 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(devices: readonly DeviceCredential[]): Promise<TestBroker> {
+/** `port`: listen there (a broker restarted on the same address); 0 = any free port. */
+export async function startBroker(devices: readonly DeviceCredential[], port = 0): Promise<TestBroker> {
   const secrets = new Map<string, string>([[CONTROLLER.username, CONTROLLER.password]]);
   for (const d of devices) secrets.set(d.username, d.password);
   const refused: string[] = [];
@@ -33,10 +34,10 @@ export async function startBroker(devices: readonly DeviceCredential[]): Promise
   });
   // noDelay: without it Nagle's algorithm adds ~40 ms to every request/response round trip.
   const server = net.createServer({ noDelay: true }, broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as net.AddressInfo).port;
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `mqtt://127.0.0.1:${bound}`,
     broker,
     refused,
     close: async () => {

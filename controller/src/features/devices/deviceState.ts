@@ -159,6 +159,13 @@ export class DeviceState extends Feature {
     return this.totals.get(compound);
   }
 
+  /** A group's last start skew (SyncMonitor), shown on its tile; not persisted: the next show measures again. */
+  setSkew(compound: string, group: string, skewMs: number): void {
+    this.update(`${compound}/group/${group}`, (s) => {
+      s.skewMs = skewMs;
+    });
+  }
+
   private update(key: string, mutate: (s: DeviceStatus) => void): void {
     const status = this.devices.get(key);
     if (!status) return;

@@ -15,3 +15,4 @@ export * from './plan.js';
 export * from './wire.js';
 export * from './cli/options.js';
 export * from './cli/run.js';
+export * from './startScheduler.js';

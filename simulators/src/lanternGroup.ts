@@ -14,6 +14,7 @@ import { createRandom, hashString, type Random } from './prng.js';
 import { GroupCommandLogic, groupAck } from './groupLogic.js';
 import { FleetTicker } from './ticker.js';
 import { PlanBook, nextChange, showAt, type FollowedPlan } from './plan.js';
+import { sharedStarts, type StartHandle, type StartScheduler } from './startScheduler.js';
 import type { AckStatus, FaultCode, WireGroupAck as GroupAck, WireGroupTelemetry as GroupTelemetry } from './wire.js';
 
 export interface LanternGroupOptions extends DeviceOptions {
@@ -29,23 +30,15 @@ export interface LanternGroupOptions extends DeviceOptions {
   txMemory?: number;
   /** Ambient temperature, °C. Default 8 (a Sichuan winter night at the Spring Festival). */
   ambientC?: number;
-  /** time.sync period, real ms (after a burst of 3 at each connect); 0: never sync, offset 0. Default 60000. */
+  /** time.sync period, real ms (after 3 samples in the first seconds of each connection); 0: never sync, offset 0. Default 60000. */
   timeSyncIntervalMs?: number;
   /** Keep the compound's retained plan and follow it while the controller is out of reach. Default true. */
   followPlan?: boolean;
-  /**
-   * The last real milliseconds before a start are waited for by polling the clock rather than by a timer, as a
-   * lantern controller's hardware timer would: a Node timer may fire a millisecond or more late. Default 2.
-   */
-  startSpinMs?: number;
+  /** Where its timed starts wait (one timer for the process's groups). Default the process's shared one. */
+  starts?: StartScheduler;
 }
 
-interface Cancel {
-  cancel(): void;
-}
 
-/** Longest setTimeout Node accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface LanternGroupEvents extends DeviceEvents {
   /** A valid command arrived and was answered with `status`. */
@@ -76,6 +69,11 @@ export interface LanternGroupCounters extends DeviceCounters {
   timeSyncFailures: number;
 }
 
+/** A time.sync round trip this short (ms) bounds the offset's error well enough; longer ones ask for more samples. */
+const GOOD_RTT_MS = 10;
+/** Extra samples a connection takes at most while its best round trip is long. */
+const EXTRA_SAMPLES = 8;
+
 /** Extra load a fault puts on the lamps' share of the power (lamp_failure: half the lamps are dark). */
 const FAULT_LOAD_FACTOR: Partial<Record<FaultCode, number>> = { lamp_failure: 0.5, overcurrent: 1.5 };
 
@@ -98,13 +96,14 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   #energyWh = 0;
   readonly #timeSyncIntervalMs: number;
   readonly #followPlan: boolean;
-  readonly #startSpinMs: number;
   #syncTimer: NodeJS.Timeout | null = null;
+  readonly #burst = new Set<NodeJS.Timeout>();
   /** Commands acked and waiting for their startAt. */
-  readonly #starts = new Set<Cancel>();
+  readonly #starts = new Set<StartHandle>();
+  readonly #scheduler: StartScheduler;
   readonly #plans = new PlanBook();
   /** While the controller is out of reach: the timer of the plan's next change. */
-  #followTimer: Cancel | null = null;
+  #followTimer: StartHandle | null = null;
   #following = false;
 
   constructor(credential: GroupCredential, options: LanternGroupOptions) {
@@ -124,7 +123,7 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     });
     this.#timeSyncIntervalMs = options.timeSyncIntervalMs ?? 60_000;
     this.#followPlan = options.followPlan ?? true;
-    this.#startSpinMs = Math.max(0, options.startSpinMs ?? 2);
+    this.#scheduler = options.starts ?? sharedStarts;
     // A dropped connection (not a stop or a kill: the lanterns are still powered) hands the show to the plan.
     this.on('close', () => {
       if (this.lifecycle === 'disconnected') this.#startFollowing();
@@ -204,10 +203,23 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     this.#startClockSync();
   }
 
-  /** A burst of samples at connect (the shortest round trip wins), then one per interval. */
+  /**
+   * One sample at connect, two more at random moments of the next few seconds (away from the reconnect storm
+   * that may come with it: the shortest round trip wins), more while the best round trip is still long (a busy
+   * moment makes every answer late, and the offset's error is up to half the round trip), then one per interval.
+   */
   #startClockSync(): void {
     if (this.#timeSyncIntervalMs <= 0) return;
     if (this.#syncTimer) clearInterval(this.#syncTimer);
+    let extra = 0;
+    const later = (ms: number) => {
+      const timer = setTimeout(() => {
+        this.#burst.delete(timer);
+        if (this.connected) void sample();
+      }, ms);
+      timer.unref();
+      this.#burst.add(timer);
+    };
     const sample = async () => {
       try {
         const offset = await this.syncClock();
@@ -217,10 +229,13 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
         this.counters.timeSyncFailures++;
         this.log.debug('time.sync failed', { err });
       }
+      if ((this.clockRttMs ?? Infinity) > GOOD_RTT_MS && extra < EXTRA_SAMPLES && this.connected) {
+        extra++;
+        later(Math.round(500 + Math.random() * 2000));
+      }
     };
-    void (async () => {
-      for (let i = 0; i < 3 && this.connected; i++) await sample();
-    })();
+    void sample();
+    for (const share of [0.5, 1]) later(Math.round((1000 + Math.random() * 4000) * share));
     this.#syncTimer = setInterval(() => {
       if (this.connected) void sample();
     }, this.#timeSyncIntervalMs);
@@ -230,6 +245,8 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   protected override onStopping(): void {
     if (this.#syncTimer) clearInterval(this.#syncTimer);
     this.#syncTimer = null;
+    for (const t of this.#burst) clearTimeout(t);
+    this.#burst.clear();
     for (const start of this.#starts) start.cancel();
     this.#starts.clear();
     this.#stopFollowing();
@@ -264,54 +281,36 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     // The ack goes out first: the controller (and the latency benchmark) waits for it, not for the state.
     this.#sendAck(groupAck(cmd.tx, this.now(), status));
     if (status === 'ok') {
-      let started = false;
-      let start: Cancel | null = null;
-      start = this.#at(cmd.startAt, () => {
-        started = true;
-        if (start) this.#starts.delete(start);
-        this.#startCommand(cmd);
-      });
-      if (!started) this.#starts.add(start);
+      let shownAt = 0;
+      let start: StartHandle | null = null;
+      start = this.#at(
+        cmd.startAt,
+        () => {
+          shownAt = this.controllerNow();
+          this.#logic.apply(cmd, shownAt);
+          if (cmd.scene !== undefined || cmd.startAt !== undefined) this.#logic.startedAt = shownAt;
+        },
+        () => {
+          if (start) this.#starts.delete(start);
+          this.emit('started', this.#publishState(), 'command');
+        },
+      );
+      if (start) this.#starts.add(start);
     }
     this.emit('command', cmd, status);
   }
 
-  /** The moment a command takes effect: the first frame is shown now, on the controller's clock. */
-  #startCommand(cmd: GroupCommand): void {
-    const shownAt = this.controllerNow();
-    this.#logic.apply(cmd, shownAt);
-    if (cmd.scene !== undefined || cmd.startAt !== undefined) this.#logic.startedAt = shownAt;
-    const state = this.#publishState();
-    this.emit('started', state, 'command');
-  }
-
   /**
-   * Runs `fn` at `at` on the controller's clock (now when absent or past): a timer to shortly before, then the
-   * clock polled for the last startSpinMs, so the start lands on its millisecond.
+   * Shows something at `at` on the controller's clock (`frame`, then `report` it): now when absent or past,
+   * else through the process's start scheduler. Returns the handle of a start still to come.
    */
-  #at(at: number | undefined, fn: () => void): Cancel {
-    let timer: NodeJS.Timeout | null = null;
-    let cancelled = false;
-    const wait = () => {
-      if (cancelled) return;
-      const delay = at === undefined ? 0 : this.realDelayUntil(at);
-      if (delay > this.#startSpinMs) {
-        timer = setTimeout(wait, Math.min(MAX_TIMER_MS, delay - this.#startSpinMs));
-        return;
-      }
-      timer = null;
-      while (at !== undefined && this.realDelayUntil(at) > 0) {
-        // the last startSpinMs at most, polled
-      }
-      fn();
-    };
-    wait();
-    return {
-      cancel: () => {
-        cancelled = true;
-        if (timer) clearTimeout(timer);
-      },
-    };
+  #at(at: number | undefined, frame: () => void, report: () => void): StartHandle | null {
+    if (at === undefined || this.realDelayUntil(at) <= 0) {
+      frame();
+      report();
+      return null;
+    }
+    return this.#scheduler.add({ delay: () => this.realDelayUntil(at), frame, report });
   }
 
   #startFollowing(): void {
@@ -334,22 +333,29 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
     if (!this.#following || !plan) return;
     const next = nextChange(plan, this.address.device, t);
     if (next === null) return;
-    this.#followTimer = this.#at(next, () => {
-      this.#followTimer = null;
-      if (!this.#following || this.#plans.plan !== plan) return;
-      this.#takePlan(plan, next);
-      this.#armFollow(next);
-    });
+    let changed = false;
+    const handle = this.#at(
+      next,
+      () => {
+        this.#followTimer = null;
+        changed = this.#following && this.#plans.plan === plan && this.#takePlan(plan, next);
+      },
+      () => {
+        if (changed) this.emit('started', this.#publishState(), 'plan');
+        if (this.#following && this.#plans.plan === plan) this.#armFollow(next);
+      },
+    );
+    // (A change already due ran at once and armed the next one itself.)
+    if (handle) this.#followTimer = handle;
   }
 
   /** What the plan says at `t`, taken unless the group already shows it (a running scene is not restarted). */
-  #takePlan(plan: FollowedPlan, t: number): void {
+  #takePlan(plan: FollowedPlan, t: number): boolean {
     const show = showAt(plan, this.address.device, t);
-    if (!show || this.#logic.shows(show)) return;
+    if (!show || this.#logic.shows(show)) return false;
     this.#logic.follow(show, this.controllerNow());
     this.counters.planChanges++;
-    const state = this.#publishState();
-    this.emit('started', state, 'plan');
+    return true;
   }
 
   #sendAck(ack: GroupAck): void {

@@ -119,7 +119,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     },
   });
 
-  const sync = new SyncMonitor(ctx, state);
+  const sync = new SyncMonitor(ctx, state, clock);
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
   const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];

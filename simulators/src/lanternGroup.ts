@@ -263,8 +263,8 @@ export class LanternGroup extends SimulatedDevice<LanternGroupEvents> {
   }
 
   #onCommand(payload: Buffer): void {
-    const now = this.now();
-    const outcome = this.#logic.receive(payload, now);
+    // expiresAt is on the controller's clock, as this group estimates it.
+    const outcome = this.#logic.receive(payload, this.controllerNow());
     if (outcome.kind === 'invalid') {
       this.counters.invalidCommands++;
       // Answer when the sender can be told which command failed; without a tx there is nobody to answer.

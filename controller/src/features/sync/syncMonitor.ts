@@ -3,7 +3,9 @@
  * of a command (`startedAt`, on the controller's clock as its time.sync estimates it) with the command's tx;
  * skew = startedAt − the command's `startAt`. Kept per group (the last start, also on the group's live status
  * as `skewMs` for the tiles) and per show (one command: the distribution over its groups), in memory: the
- * figures are about the shows of this run, and every new show measures again.
+ * figures are about the shows of this run, and every new show measures again. A command whose startAt was
+ * already past when it was issued (the scheduler joining a running show at its phase origin) has no start to
+ * measure and is left out; one delivered late (a group that was offline) counts, late.
  */
 import type { GroupState } from '@caideng/protocol';
 import type { GroupSkew, ShowSkew } from '@caideng/protocol';
@@ -14,6 +16,8 @@ export interface TimedCommand {
   compound: string;
   /** Null: the command had no startAt (nothing to measure). */
   startAt: number | null;
+  /** When it was issued, controller clock: a startAt before it joins a running show (the plan's phase origin), no start to measure. */
+  issuedAt: number;
   targets: number;
 }
 
@@ -39,12 +43,13 @@ export class SyncMonitor extends Feature {
   private readonly groups = new Map<string, GroupSkew>();
   private readonly shows = new Map<string, Show>();
   private readonly lookups = new Map<string, Promise<TimedCommand | null>>();
-  readonly counters = { reports: 0, untimed: 0, unknown: 0 };
+  readonly counters = { reports: 0, untimed: 0, unknown: 0, joined: 0 };
 
   constructor(
     ctx: FeatureContext,
     private readonly sink: SkewSink,
-    private readonly lookup: (commandId: string) => Promise<TimedCommand | null> = (id) => commandOf(ctx, id),
+    clock: { fromReal(real: number): number } = { fromReal: (t) => t },
+    private readonly lookup: (commandId: string) => Promise<TimedCommand | null> = (id) => commandOf(ctx, clock, id),
   ) {
     super(ctx, 'sync');
   }
@@ -67,6 +72,10 @@ export class SyncMonitor extends Feature {
     }
     if (command.startAt === null) {
       this.counters.untimed++;
+      return;
+    }
+    if (command.startAt < command.issuedAt) {
+      this.counters.joined++;
       return;
     }
     const skewMs = startedAt - command.startAt;
@@ -133,9 +142,15 @@ export function rank(sorted: readonly number[], q: number): number | null {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A command's compound, startAt and number of targets, from the store. */
-async function commandOf(ctx: FeatureContext, id: string): Promise<TimedCommand | null> {
-  const row = await ctx.db.selectFrom('commands').select(['compound_id', 'body_json', 'targets']).where('id', '=', id).executeTakeFirst();
+async function commandOf(ctx: FeatureContext, clock: { fromReal(real: number): number }, id: string): Promise<TimedCommand | null> {
+  const row = await ctx.db.selectFrom('commands').select(['compound_id', 'body_json', 'targets', 'issued_at']).where('id', '=', id).executeTakeFirst();
   if (!row) return null;
   const body = JSON.parse(row.body_json) as { startAt?: number };
-  return { compound: row.compound_id, startAt: typeof body.startAt === 'number' ? body.startAt : null, targets: Number(row.targets) };
+  return {
+    compound: row.compound_id,
+    startAt: typeof body.startAt === 'number' ? body.startAt : null,
+    // Stored on the wall clock; startAt is on the controller's (the demo's may be shifted).
+    issuedAt: clock.fromReal(Number(row.issued_at)),
+    targets: Number(row.targets),
+  };
 }

@@ -139,9 +139,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
   const drop = (values.drop ?? []).map((v) => username('drop', v));
   let at: number | undefined;
   if (values.at !== undefined) {
-    // An instant with its zone (or Z): a local time without one would depend on the machine's zone.
-    at = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(values.at) ? Date.parse(values.at) : NaN;
-    if (!Number.isFinite(at)) throw new CliUsageError(`--at must be an ISO instant with its zone, e.g. 2027-02-05T18:30+08:00, got '${values.at}'`);
+    // Read as the controller reads its own --at (the demo passes the same text to both).
+    at = Date.parse(values.at);
+    if (!Number.isFinite(at)) throw new CliUsageError(`--at must be an ISO 8601 instant, e.g. 2027-02-05T18:30+08:00, got '${values.at}'`);
   }
   const speed = decimal('speed', values.speed, 0) ?? 1;
   if (!(speed > 0) || speed > 3600) throw new CliUsageError(`--speed must be a number > 0 and <= 3600, got '${values.speed}'`);

@@ -14,7 +14,7 @@ describe('the report on a rule', () => {
     expect(codes(analyzeRule(input([leap]), leap, NOW))).toEqual(['never-fires']);
     // … but it did in 2025.
     expect(analyzeRule(input([leap]), leap, at('2025-01-01', '00:00'))).toEqual([]);
-    const nowhere = rule('nowhere', { ...NIGHTLY, id: 'nowhere', target: { compounds: ['elsewhere'] } });
+    const nowhere = { ...NIGHTLY, id: 'nowhere', target: { compounds: ['elsewhere'] } };
     expect(codes(analyzeRule(input([nowhere]), nowhere, NOW))).toEqual(['never-fires']);
   });
 

@@ -230,3 +230,29 @@ describe('plans', () => {
     expect(ms).toBeLessThan(1000); // a safety net on a shared machine; typically ~40 ms here
   });
 });
+
+describe('plans and instants agree', () => {
+  it('a plan that starts inside a graceful tail shows the item still finishing, like resolveAt', () => {
+    const day = '2026-05-06';
+    const r = rule('p', { kind: 'nightly', when: { start: { at: '19:00' }, end: { at: '20:15' } }, play: { playlist: { items: [{ scene: { name: 'carp' }, durationS: 1800 }] } } });
+    const t = at(day, '20:20');
+    expect(resolveAt(input([r]), 'c1', t)[0]).toMatchObject({ ruleId: 'p', until: at(day, '20:30') });
+    const plan = compilePlan(input([r]), 'c1', t, at(day, '23:00'));
+    expect(plan.entries[0]).toMatchObject({ start: t, end: at(day, '20:30'), ruleId: 'p', since: at(day, '20:00') });
+  });
+
+  it('resolveAt matches the plan at every hour of a festival fortnight', () => {
+    const rules = [NIGHTLY, SPRING, CURFEW, rule('quiet', { kind: 'quiet', when: { days: { every: 'workday' }, start: { at: '21:30' }, end: { at: '22:30' } }, maxBrightness: 102 })];
+    const inp = input(rules, [site('c1', 3)]);
+    const from = at('2026-02-10', '00:00');
+    const plan = compilePlan(inp, 'c1', from, from + 14 * 86_400_000);
+    for (let t = from; t < from + 14 * 86_400_000; t += 3_600_000 + 7 * MIN) {
+      for (const intent of resolveAt(inp, 'c1', t)) {
+        const e = entryAt(plan.entries, intent.group, t);
+        expect({ scene: intent.scene, power: intent.power, brightness: intent.brightness, ruleId: intent.ruleId, reason: intent.reason }).toEqual({
+          scene: e.scene, power: e.power, brightness: e.brightness, ruleId: e.ruleId, reason: e.reason,
+        });
+      }
+    }
+  });
+});

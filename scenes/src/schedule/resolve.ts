@@ -181,8 +181,9 @@ function buildContext(input: ScheduleInput, site: Site, a: number, b: number): C
     const mask = groups.map((g) => reach === null || reach.has(g.id));
     if (!mask.some(Boolean)) continue;
     const notes: DayNote[] = [];
-    // Occurrences that started the day before may still run: look back a day for the graceful tail.
-    for (const occ of occurrences(rule, site, a, b, notes)) {
+    // A playlist stopping gracefully runs past its end by up to one item (≤ 1 day): look back that far.
+    const lookBack = isProgramme(rule.kind) ? 86_400_000 : 0;
+    for (const occ of occurrences(rule, site, a - lookBack, b, notes)) {
       const placed: Placed = { occ, end: isProgramme(rule.kind) ? effectiveEnd(occ) : occ.end, mask };
       if (placed.end <= a) continue;
       if (isProgramme(rule.kind)) ctx.programmes.push(placed);

@@ -240,6 +240,11 @@ describe('real answers match the document', () => {
     expect((await call('DELETE', '/api/rules/{id}', { id })).status).toBe(204);
   });
 
+  it('sync: start skew per group and per show', async () => {
+    expect((await call('GET', '/api/sync')).body).toMatchObject({ groups: [], shows: [] });
+    await call('GET', '/api/sync?compound=alpha');
+  });
+
   it('covered every documented route with a success answer', () => {
     const succeeded = new Set(checked.filter((c) => c.status < 300).map((c) => c.route));
     const missing = apiRoutes(ctl.http)

@@ -9,9 +9,9 @@
  * queue. Time: scenes start on the controller's clock (offset measured with `time.sync`).
  */
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, decodePayload, type Channel, type DeviceAddress, type GroupCommand, type KioskButton, type KioskReceipt } from '@caideng/protocol';
+import { PROTOCOL_VERSION, decodePayload, type Channel, type CompoundChannel, type DeviceAddress, type GroupCommand, type KioskButton, type KioskReceipt } from '@caideng/protocol';
 import { catalogEntry, estimateWatts, type Scene } from '@caideng/scenes';
-import { GroupCommandLogic, SimulatedDevice, groupAck, type DeviceEvents, type Logger } from '@caideng/simulators';
+import { GroupCommandLogic, PlanBook, SimulatedDevice, groupAck, showAt, type DeviceEvents, type Logger, type PlannedShow } from '@caideng/simulators';
 import { FirmataBoardLink } from './boards/board.js';
 import { serialTransport, tcpTransport, type FirmataTransport } from './boards/transport.js';
 import type { BridgeConfig, KioskConfig } from './config/schema.js';
@@ -35,6 +35,10 @@ export interface BridgeEvents extends DeviceEvents {
   boardReady: [board: string];
   boardLost: [board: string, reason: string];
   timeSync: [offsetMs: number];
+  /** While the controller was out of reach, a group took a change of the compound's plan at its time. */
+  planChange: [group: string, show: PlannedShow];
+  /** A newer plan (or more of its parts) arrived. */
+  plan: [revision: number];
 }
 
 interface GroupRuntime {
@@ -46,6 +50,8 @@ interface GroupRuntime {
   boards: Set<string>;
   energyWh: number;
   lastSampleAt: number;
+  /** The start of the last plan item this group took while offline (each is taken once). */
+  planStart: number | null;
 }
 
 interface KioskRuntime {
@@ -81,6 +87,9 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   #telemetryTimer: NodeJS.Timeout | null = null;
   #resendTimer: NodeJS.Timeout | null = null;
   #syncTimer: NodeJS.Timeout | null = null;
+  readonly #plans = new PlanBook();
+  /** Controller clock when the connection dropped; null while connected (or never connected). */
+  #offlineSince: number | null = null;
   #running = false;
 
   constructor(config: BridgeConfig, options: BridgeOptions = {}) {
@@ -98,6 +107,10 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       },
     );
     this.config = config;
+    // A dropped connection (not a stop): the groups follow the compound's plan until it is back.
+    this.on('close', () => {
+      if (this.lifecycle === 'disconnected' && this.#offlineSince === null) this.#offlineSince = this.controllerNow();
+    });
     this.#bootAt = this.now();
     this.queue = new BridgeStore(join(config.dataDir, 'bridge.sqlite'));
     const defaultBoard = config.boards[0]!.id;
@@ -119,7 +132,7 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
       }
       const address = { compound, role: 'group', device: g.id } as const;
       const logic = new GroupCommandLogic();
-      const runtime: GroupRuntime = { address, chain: Promise.resolve(), logic, player, boards, energyWh: 0, lastSampleAt: this.#bootAt };
+      const runtime: GroupRuntime = { address, chain: Promise.resolve(), logic, player, boards, energyWh: 0, lastSampleAt: this.#bootAt, planStart: null };
       this.groups.set(g.id, runtime);
       // After a restart (a reboot during an outage) the group goes on with what it was last told.
       const saved = savedGroups.get(g.id);
@@ -197,6 +210,22 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
     return [];
   }
 
+  // The compound's retained plan, followed while the controller is out of reach (docs/protocol.md, "plan").
+  protected override compoundChannels(): readonly CompoundChannel[] {
+    return ['plan'];
+  }
+
+  protected override onCompound(channel: CompoundChannel, payload: Buffer): void {
+    if (channel !== 'plan') return;
+    const plan = this.#plans.receive(payload);
+    if (plan) this.emit('plan', plan.revision);
+  }
+
+  /** The plan as the bridge holds it (null before the first). */
+  get plan() {
+    return this.#plans.plan;
+  }
+
   protected onInbound(): void {}
 
   protected override actsFor(): ReadonlyArray<readonly [DeviceAddress, Channel]> {
@@ -207,6 +236,8 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
   }
 
   protected onConnected(): void {
+    // Back in touch: what the groups show stays until a command says otherwise.
+    this.#offlineSince = null;
     const ts = this.now();
     for (const address of this.#served()) this.publishFor(address, 'availability', { v: PROTOCOL_VERSION, state: 'online', ts });
     for (const g of this.groups.values()) this.#publishState(g);
@@ -301,7 +332,34 @@ export class Bridge extends SimulatedDevice<BridgeEvents> {
 
   #frame(): void {
     const now = this.controllerNow();
+    if (this.#offlineSince !== null) this.#followPlan(now);
     for (const g of this.groups.values()) this.#frameFor(g, now);
+  }
+
+  /**
+   * Offline: each group takes the plan's changes that begin after the connection dropped, at their time (the
+   * scene's phase from the item's start), unless it already shows exactly that; nothing at the drop itself.
+   */
+  #followPlan(now: number): void {
+    const plan = this.#plans.plan;
+    if (!plan || this.#offlineSince === null) return;
+    for (const g of this.groups.values()) {
+      const id = g.address.device;
+      const show = showAt(plan, id, now);
+      if (!show || show.startAt <= this.#offlineSince || g.planStart === show.startAt) continue;
+      g.planStart = show.startAt;
+      if (g.logic.shows(show)) continue;
+      g.logic.follow(show, now);
+      const { power, brightness, scene, startAt } = g.logic;
+      try {
+        this.queue.saveGroup(id, { power, brightness, scene, ...(startAt !== undefined ? { startAt } : {}) });
+      } catch (err) {
+        this.log.error('could not save the group state', { group: id, err });
+      }
+      this.#show(g);
+      this.log.info('plan change taken offline', { group: id, startAt: show.startAt });
+      this.emit('planChange', id, show);
+    }
   }
 
   #frameFor(g: GroupRuntime, now: number): void {

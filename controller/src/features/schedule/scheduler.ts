@@ -435,7 +435,7 @@ export class Scheduler extends Feature {
   private async refresh(compounds: readonly string[], why: string, publish: boolean, onlyGroups?: ReadonlyMap<string, ReadonlySet<string>>, force = false): Promise<void> {
     const now = this.clock.now();
     const input = this.input();
-    const { leadMs } = this.ctx.config.schedule;
+    const leadMs = this.leadMs;
     let sent = 0;
     for (const compound of compounds) {
       if (this.stopped) return;
@@ -503,6 +503,11 @@ export class Scheduler extends Feature {
     this.batchTimer.unref();
   }
 
+  /** The lead in the clock's ms: `leadMs` is real time (the network does not run faster in the demo). */
+  private get leadMs(): number {
+    return Math.round(this.ctx.config.schedule.leadMs * this.clock.speed);
+  }
+
   /** Arms the one timer for the earliest change, `leadMs` ahead of it. */
   private arm(): void {
     if (this.stopped) return;
@@ -512,7 +517,7 @@ export class Scheduler extends Feature {
     this.timer = null;
     this.timerFor = null;
     if (!Number.isFinite(next)) return;
-    const fireAt = next - this.ctx.config.schedule.leadMs;
+    const fireAt = next - this.leadMs;
     this.timerFor = fireAt;
     this.timer = setTimeout(() => this.onTimer(fireAt, next), Math.min(this.clock.realDelayUntil(fireAt), 2 ** 31 - 1));
     this.timer.unref();
@@ -522,12 +527,12 @@ export class Scheduler extends Feature {
     this.timer = null;
     const now = this.clock.now();
     const late = now - fireAt;
-    if (late < -this.ctx.config.schedule.leadMs) {
+    if (late < -this.leadMs) {
       // A long delay capped by setTimeout's limit, or a clock set back: look again.
       this.arm();
       return;
     }
-    if (late > this.ctx.config.schedule.clockJumpMs) {
+    if (late > this.ctx.config.schedule.clockJumpMs * this.clock.speed) {
       this.counters.clockJumps++;
       this.log.info({ lateMs: late }, 'the timer fired late (the clock jumped, or the process was suspended): resolving every compound');
       this.refreshAll('clock jump');

@@ -196,6 +196,17 @@ describe('plan, overrides and curfew', () => {
     expect(await ctl.deadlines.get(`override/${made.body!.override.id}`)).toMatchObject({ status: 'fired' });
   });
 
+  it('refuses a brightness above the quiet-hours cap on a weekday evening', async () => {
+    const dimmed = nextMessage<GroupCommand>(g01, setTopic, (c) => c.brightness === 102);
+    clock.set(Date.parse('2026-12-02T21:45:00+08:00'));
+    await dimmed; // the schedule itself keeps to the cap
+    const bright = await api(`/api/compounds/${OWN}/commands`, { body: { brightness: 200 }, as: 'xinghe-staff' });
+    expect(bright.status).toBe(409);
+    expect(bright.body!.code).toBe('CAIDENG_ERR_QUIET_HOURS');
+    expect(bright.body!.message).toContain('工作日静夜');
+    expect((await api(`/api/compounds/${OWN}/commands`, { body: { brightness: 100 }, as: 'xinghe-staff' })).status).toBe(202);
+  });
+
   it('refuses a manual command during the curfew, naming the rule; an officer breaks it with an audited override', async () => {
     const off = nextMessage<GroupCommand>(g01, setTopic, (c) => c.power === 'off');
     clock.set(Date.parse('2026-12-02T22:45:00+08:00'));

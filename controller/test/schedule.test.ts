@@ -6,6 +6,7 @@
  * iCalendar and the Chinese calendar. One controller for the file; one MQTT client plays a lantern group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
 import { topic, type GroupCommand } from '@caideng/protocol';
 import { Clock } from '@caideng/controller';
@@ -114,9 +115,15 @@ describe('rules', () => {
     expect((await api(`/api/rules/${areaCurfew.body!.rule.id}`, { method: 'DELETE', as: 'xinghe-staff' })).status).toBe(403);
     expect((await api(`/api/rules/${areaCurfew.body!.rule.id}`, { method: 'DELETE', as: 'nanhu-officer' })).status).toBe(204);
 
+    // The compound's viewers hear of it live (socket.io), and fetch the plan again.
+    const socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: tokens['xinghe-staff'] } });
+    await new Promise<void>((resolve) => socket.on('connect', () => socket.emit('subscribe', [OWN], () => resolve())));
+    const pushed = new Promise<{ compound: string; revision: number }>((resolve) => socket.on('schedule', resolve));
     const mine = await api('/api/rules', { body: nightlyFor(OWN), as: 'xinghe-staff' });
     expect(mine.status).toBe(201);
     expect(mine.body!.rule.editable).toBe(true);
+    expect(await pushed).toMatchObject({ compound: OWN, revision: expect.any(Number) });
+    socket.close();
   });
 
   it('reports a conflict and a show past the curfew before saving (nothing stored)', async () => {
@@ -149,6 +156,22 @@ describe('plan, overrides and curfew', () => {
     expect((await api(`/api/compounds/${OTHER}/plan`, { as: 'xinghe-staff' })).status).toBe(403);
   });
 
+  it('dims an over-budget night evenly and refuses a brighter manual command, naming the budget', async () => {
+    const compound = 'yangguang-lijing';
+    const budget = await api('/api/rules', { body: { name: '节能预算', kind: 'budget', target: { compounds: [compound] }, when: {}, kwhPerNight: 0.5 }, as: 'nanhu-officer' });
+    expect(budget.status).toBe(201);
+    expect(budget.body!.warnings.map((w: { code: string }) => w.code)).toContain('over-budget');
+    const plan = (await api(`/api/compounds/${compound}/plan?from=${WEDNESDAY_8PM}&to=${WEDNESDAY_8PM + 60_000}`)).body!;
+    const now = plan.entries[0];
+    expect(now).toMatchObject({ reason: 'budget', power: 'on' });
+    expect(now.brightness).toBeLessThan(255);
+    const refused = await api(`/api/compounds/${compound}/commands`, { body: { brightness: 255 } });
+    expect(refused.status).toBe(409);
+    expect(refused.body!.code).toBe('CAIDENG_ERR_BUDGET');
+    expect(refused.body!.message).toContain('节能预算');
+    expect((await api(`/api/compounds/${compound}/commands`, { body: { brightness: Math.max(0, now.brightness - 1) } })).status).toBe(202);
+  });
+
   it('plays an override on a group, then returns to the schedule when it expires (the clock moves, the deadline fires)', async () => {
     g01 = await connectDevice(ctl, `${OWN}/group/g01`);
     await subscribe(g01, setTopic);
@@ -178,6 +201,17 @@ describe('plan, overrides and curfew', () => {
     expect((await api(`/api/compounds/${OWN}/overrides`, { as: 'xinghe-staff' })).body!.overrides).toEqual([]);
     expect((await fired).key).toBe(`override/${made.body!.override.id}`);
     expect(await ctl.deadlines.get(`override/${made.body!.override.id}`)).toMatchObject({ status: 'fired' });
+  });
+
+  it('refuses a brightness above the quiet-hours cap on a weekday evening', async () => {
+    const dimmed = nextMessage<GroupCommand>(g01, setTopic, (c) => c.brightness === 102);
+    clock.set(Date.parse('2026-12-02T21:45:00+08:00'));
+    await dimmed; // the schedule itself keeps to the cap
+    const bright = await api(`/api/compounds/${OWN}/commands`, { body: { brightness: 200 }, as: 'xinghe-staff' });
+    expect(bright.status).toBe(409);
+    expect(bright.body!.code).toBe('CAIDENG_ERR_QUIET_HOURS');
+    expect(bright.body!.message).toContain('工作日静夜');
+    expect((await api(`/api/compounds/${OWN}/commands`, { body: { brightness: 100 }, as: 'xinghe-staff' })).status).toBe(202);
   });
 
   it('refuses a manual command during the curfew, naming the rule; an officer breaks it with an audited override', async () => {
@@ -220,7 +254,8 @@ describe('calendars and the clock', () => {
     expect(lines.filter((l) => l === 'END:VEVENT').length).toBe(events);
     expect(lines.filter((l) => l.startsWith('DTSTART')).length).toBe(events);
     const summaries = lines.filter((l) => l.startsWith('SUMMARY:'));
-    expect(summaries.some((s) => s.includes('鲤鱼灯'))).toBe(true);
+    // The nightly shows (the demo's playlist, or the staff's carp rule of the same priority) by their Chinese titles.
+    expect(summaries.some((s) => ['鲤鱼灯', '红金喜庆', '满天星', '流星雨'].some((title) => s.includes(title)))).toBe(true);
   });
 
   it('lists Mid-Autumn 2026 on 2026-09-25, publicly', async () => {

@@ -172,6 +172,7 @@ export class Tickets extends Feature {
       }
     }
     await this.save(ticket);
+    if (!open) await this.armClock(ticket);
     await this.ctx.db
       .updateTable('kiosk_presses')
       .set({ ticket: ticket.code })
@@ -192,6 +193,7 @@ export class Tickets extends Feature {
     const at = this.now();
     const ticket = await this.create({ compound: alert.compound, ...(alert.kiosk ? { kiosk: alert.kiosk } : {}), ...(alert.kind === 'broken_with_fault' && alert.groups[0] ? { group: alert.groups[0] } : {}), kind: 'alert', alert: id }, at);
     await this.save(ticket);
+    await this.armClock(ticket);
     await this.alerts.markTicketed(id, ticket.code);
     await this.announce(ticket, ticket.history[0]!);
   }

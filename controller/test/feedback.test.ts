@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { topic, type AlertView, type IndexAnswer, type KioskStatus, type PressView, type PublicTicket, type TicketView } from '@caideng/protocol';
-import { connectDevice, nextMessage, publish, subscribe, tempDir, waitForDevice, type TestController } from './helpers.js';
+import { topic, type AlertView, type ClaimAnswer, type TicketHistoryEntry, type IndexAnswer, type KioskStatus, type PressView, type PublicTicket, type TicketView } from '@caideng/protocol';
+import { io } from 'socket.io-client';
+import { connect, connectDevice, nextMessage, publish, subscribe, tempDir, waitForDevice, type TestController } from './helpers.js';
 import { TestKiosk, api, fakeClock, registryWithButtons, settle, startFeedbackController, tokensOf } from './feedback-helpers.js';
 
 const clock = fakeClock(Date.now());
@@ -170,5 +171,88 @@ describe('scope, tickets and what residents see', () => {
     expect(page.history.map((h) => h.action)).toEqual(['open', 'acknowledge']);
     for (const secret of ['xinghe-staff', '王师傅', '1380', '1390', 'note', '"by"', 'k1']) expect(text).not.toContain(secret);
     expect((await fetch(`${ctl.httpUrl}/api/public/tickets/XX-2222`)).status).toBe(404);
+  });
+});
+
+describe('live and provisioning', () => {
+  it("pushes presses and tickets over socket.io to the rooms of the viewer's compounds only", async () => {
+    const socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: tokens.staff } });
+    try {
+      await new Promise<void>((resolve, reject) => socket.emit('subscribe', '*', (r: { ok: boolean; error?: string }) => (r.ok ? resolve() : reject(new Error(r.error)))));
+      const pressed = new Promise<PressView>((resolve) => socket.once('press', resolve));
+      const ticketed = new Promise<TicketView>((resolve) => socket.once('ticket', resolve));
+      const other = await kiosk('rongzhou-huayuan', 'k1');
+      await other.press(ctl, 'help', Date.now());
+      const own = await kiosk('xinghe-chuntian', 'k2');
+      await own.press(ctl, 'help', Date.now());
+      expect(await pressed).toMatchObject({ compound: 'xinghe-chuntian', kiosk: 'k2', button: 'help', repeat: false, misuse: false });
+      expect((await pressed).lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'lotus' });
+      expect(await ticketed).toMatchObject({ compound: 'xinghe-chuntian', kiosk: 'k2', kind: 'help', state: 'open' });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('provisions a kiosk page once from an admin link', async () => {
+    const link = await api<{ url: string; expiresAt: number }>(ctl, tokens.admin!, '/api/devices/xinghe-jiayuan/kiosk/k2/page-link', {});
+    expect(link.status).toBe(200);
+    const [, path, code] = /^(\/kiosk\/xinghe-jiayuan\/k2)#k=([A-Za-z0-9_-]+)$/.exec(link.body.url) ?? [];
+    expect(path).toBeDefined();
+    expect((await api(ctl, tokens.staff!, '/api/devices/xinghe-jiayuan/kiosk/k2/page-link', {})).status).toBe(403);
+    const claim = await api<ClaimAnswer>(ctl, null, '/api/kiosk-page/claim', { code });
+    expect(claim.status).toBe(200);
+    expect(claim.body).toMatchObject({ username: 'xinghe-jiayuan/kiosk/k2', compound: 'xinghe-jiayuan', kiosk: 'k2', wsUrl: ctl.wsUrl });
+    expect(claim.body.buttons).toHaveLength(6);
+    const page = await connect(ctl.mqttUrl, { username: claim.body.username, password: claim.body.password, clientId: `${claim.body.username}/page` });
+    page.end(true);
+    const again = await api<{ code: string }>(ctl, null, '/api/kiosk-page/claim', { code });
+    expect([again.status, again.body.code]).toEqual([400, 'CAIDENG_ERR_PAGE_CODE']);
+  });
+});
+
+describe('broken lanterns', () => {
+  it('ties the ticket to the group reporting lamp_failure, alerts, and proposes resolution once it is healthy long enough', async () => {
+    const address = { compound: 'donghu-xincheng', role: 'group', device: 'g03' } as const;
+    const group = await connectDevice(ctl, 'donghu-xincheng/group/g03');
+    groups.push(group);
+    await publish(group, topic(address, 'availability'), { v: 1, state: 'online', ts: Date.now() }, { retain: true });
+    await publish(group, topic(address, 'state'), { v: 1, ts: Date.now(), power: 'on', brightness: 150, scene: { name: 'carp' } }, { retain: true });
+    const telemetry = async (faults: string[]) => {
+      const stored = new Promise<void>((resolve) => {
+        const owner = {};
+        ctl.bus.on('telemetry.batch', owner, ({ rows }) => {
+          if (!rows.some((r) => r.compound === address.compound && r.group === address.device)) return;
+          ctl.bus.removeOwner(owner);
+          resolve();
+        });
+      });
+      await publish(group, topic(address, 'telemetry'), { v: 1, ts: Date.now(), watts: 40, faults, uptimeS: 100 }, { qos: 0 });
+      await stored;
+      await settle(ctl);
+    };
+    await telemetry(['lamp_failure']);
+    await waitForDevice(ctl, 'donghu-xincheng/group/g03', (s) => (s.faults ?? []).includes('lamp_failure'));
+    const k = await kiosk('donghu-xincheng', 'k1');
+    await k.press(ctl, 'broken_lantern', Date.now());
+    const [ticket] = (await api<{ tickets: TicketView[] }>(ctl, tokens.admin!, '/api/tickets?compound=donghu-xincheng')).body.tickets;
+    expect(ticket).toMatchObject({ kind: 'broken_lantern', group: 'g03', confirmed: 'telemetry', proposal: null });
+    const [alert] = (await alertsOf('donghu-xincheng')).filter((a) => a.kind === 'broken_with_fault');
+    expect(alert).toMatchObject({ groups: ['g03'], scene: 'carp' });
+
+    await telemetry([]);
+    expect((await api<{ ticket: TicketView }>(ctl, tokens.admin!, `/api/tickets/${ticket!.code}`)).body.ticket.proposal).toBeNull();
+    const proposed = new Promise<TicketHistoryEntry>((resolve) => {
+      const owner = {};
+      ctl.bus.on('ticket.changed', owner, ({ ticket: t, change }) => {
+        if (t.code !== ticket!.code || change.action !== 'propose_resolve') return;
+        ctl.bus.removeOwner(owner);
+        resolve(change);
+      });
+    });
+    clock.t += ctl.config.feedback.healthyForMinutes * 60_000;
+    await telemetry([]);
+    expect((await proposed).by).toBe('system');
+    const after = (await api<{ ticket: TicketView }>(ctl, tokens.admin!, `/api/tickets/${ticket!.code}`)).body.ticket;
+    expect(after).toMatchObject({ proposal: 'resolve', state: 'open' });
   });
 });

@@ -256,3 +256,17 @@ describe('broken lanterns', () => {
     expect(after).toMatchObject({ proposal: 'resolve', state: 'open' });
   });
 });
+
+describe('late presses', () => {
+  it("joins a press sent late from a kiosk's queue to what was lit at its device time", async () => {
+    const g01 = groups[0]!;
+    await publish(g01, topic({ compound: 'xinghe-jiayuan', role: 'group', device: 'g01' }, 'state'), { v: 1, ts: Date.now(), power: 'on', brightness: 90, scene: { name: 'lotus' } }, { retain: true });
+    await waitForDevice(ctl, 'xinghe-jiayuan/group/g01', (s) => s.state?.scene?.name === 'lotus');
+    const k = await kiosk('xinghe-jiayuan', 'k2');
+    await k.press(ctl, 'too_late', clock.t - 10 * 60 * S);
+    await k.press(ctl, 'too_late', clock.t);
+    const [live, late] = (await presses('xinghe-jiayuan')).filter((p) => p.button === 'too_late');
+    expect(late!.lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'carp', brightness: 200 });
+    expect(live!.lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'lotus', brightness: 90 });
+  });
+});

@@ -35,7 +35,7 @@ import type { AlertActuator } from './actuator.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** A press whose device time is this far behind its receive time came from an offline queue: join it to the history. */
+/** A press whose device time is this far behind the controller's clock came from an offline queue: join it to the history. */
 const LATE_MS = 60_000;
 
 /** Weight of each opinion button in the index (broken_lantern and help are requests, not opinions). */
@@ -223,7 +223,7 @@ export class Feedback extends Feature {
     const wasFlagged = press.ts < k.flaggedUntil;
     if (fast) k.flaggedUntil = press.ts + f.misuseQuietMs;
     const misuse = fast || wasFlagged;
-    const lit = press.receivedAt - press.ts > LATE_MS ? await this.lit.at(press.compound, press.ts) : this.lit.current(press.compound);
+    const lit = this.now() - press.ts > LATE_MS ? await this.lit.at(press.compound, press.ts) : this.lit.current(press.compound);
     await this.ctx.db
       .updateTable('kiosk_presses')
       .set({ repeat: repeat ? 1 : 0, misuse: misuse ? 1 : 0, lit_json: JSON.stringify(lit) })

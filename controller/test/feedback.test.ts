@@ -4,7 +4,7 @@
  * the fourth press naming the scene that was playing, an unmapped button, scope, the public ticket page's
  * data and the kiosk's retained status.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topic, type AlertView, type ClaimAnswer, type TicketHistoryEntry, type IndexAnswer, type KioskStatus, type PressView, type PublicTicket, type TicketView } from '@caideng/protocol';
 import { io } from 'socket.io-client';
@@ -268,5 +268,20 @@ describe('late presses', () => {
     const [live, late] = (await presses('xinghe-jiayuan')).filter((p) => p.button === 'too_late');
     expect(late!.lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'carp', brightness: 200 });
     expect(live!.lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'lotus', brightness: 90 });
+  });
+});
+
+describe('kiosk health', () => {
+  it('raises kiosk_offline for a kiosk that stays offline, on the durable deadlines', async () => {
+    const k = await TestKiosk.connect(ctl, 'heping-xiaoqu', 'k1');
+    await publish(k.client, topic(k.address, 'availability'), { v: 1, state: 'online', ts: Date.now() }, { retain: true });
+    await waitForDevice(ctl, 'heping-xiaoqu/kiosk/k1', (s) => s.online);
+    await k.close();
+    await waitForDevice(ctl, 'heping-xiaoqu/kiosk/k1', (s) => !s.online);
+    await vi.waitFor(async () => expect(await ctl.deadlines.get('kiosk-offline/heping-xiaoqu/k1')).toMatchObject({ status: 'pending' }));
+    expect(await alertsOf('heping-xiaoqu')).toEqual([]);
+    clock.t += ctl.config.feedback.kioskOfflineMinutes * 60_000;
+    await ctl.deadlines.poll();
+    expect((await alertsOf('heping-xiaoqu')).map((a) => [a.kind, a.kiosk, a.state])).toEqual([['kiosk_offline', 'k1', 'open']]);
   });
 });

@@ -284,4 +284,13 @@ describe('kiosk health', () => {
     await ctl.deadlines.poll();
     expect((await alertsOf('heping-xiaoqu')).map((a) => [a.kind, a.kiosk, a.state])).toEqual([['kiosk_offline', 'k1', 'open']]);
   });
+
+  it('raises kiosk_silent for a kiosk with no press for days, once per silence', async () => {
+    clock.t += ctl.config.feedback.silentDays * 86_400_000;
+    expect(await ctl.feedback.runSilentCheck()).toBe(true);
+    const silent = async () => (await alertsOf('lianhua-xiaoqu')).filter((a) => a.kind === 'kiosk_silent').map((a) => a.kiosk).sort();
+    expect(await silent()).toEqual(['k1', 'k2']);
+    await ctl.feedback.runSilentCheck();
+    expect(await silent()).toEqual(['k1', 'k2']);
+  });
 });

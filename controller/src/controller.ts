@@ -41,6 +41,13 @@ import { Scheduler } from './features/schedule/scheduler.js';
 import scheduleRoutes from './features/schedule/routes.js';
 import { SyncMonitor } from './features/sync/syncMonitor.js';
 import syncRoutes from './features/sync/routes.js';
+import { LitHistory } from './features/feedback/litHistory.js';
+import { Feedback } from './features/feedback/feedback.js';
+import { Tickets } from './features/feedback/tickets.js';
+import { CommandActuator } from './features/feedback/actuator.js';
+import feedbackRoutes from './features/feedback/routes.js';
+import kioskPageRoutes from './features/feedback/kioskPage.js';
+import { KIOSK_BUTTONS } from '@caideng/protocol';
 
 export const VERSION = '0.1.0';
 
@@ -68,6 +75,9 @@ export interface ControllerHandle {
   clock: Clock;
   scheduler: Scheduler;
   sync: SyncMonitor;
+  litHistory: LitHistory;
+  feedback: Feedback;
+  tickets: Tickets;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -80,6 +90,8 @@ export interface StartOptions {
   logger?: Logger;
   /** The controller's clock (the demo's `--at`/`--speed`, a test's set clock); default the wall clock. */
   clock?: Clock;
+  /** A test's clock for deadlines, tickets and feedback rules, epoch ms (a season on a fake clock); default the controller's clock. */
+  now?: () => number;
 }
 
 export async function startController(input: ConfigInput = {}, options: StartOptions = {}): Promise<ControllerHandle> {
@@ -101,15 +113,20 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const telemetry = new TelemetryStore(ctx);
   const scenes = new SceneLibrary(ctx);
   const clock = options.clock ?? new Clock();
+  const now = options.now ?? (() => clock.now());
   const commands = new Commands(ctx, registry, broker, scenes, clock);
-  const presses = new KioskPresses(ctx, broker);
+  const presses = new KioskPresses(ctx, broker, (compound, kiosk) => registry.compound(compound)?.kiosks.find((k) => k.id === kiosk)?.buttons ?? KIOSK_BUTTONS);
   const requests = new Requests(ctx, broker, scenes, clock);
   const rejections = new Rejections(ctx);
   const realtime = new Realtime(ctx, http.server, registry, state, gate);
   // Features register their deadline handlers in start(); the deadlines start last, once the controller serves.
-  const deadlines = new Deadlines(ctx, { now: () => clock.now(), delayUntil: (at) => clock.realDelayUntil(at) });
+  // A test's `now` drives the deadlines directly (it polls them); otherwise they follow the controller's clock.
+  const deadlines = new Deadlines(ctx, options.now ? { now } : { now, delayUntil: (at) => clock.realDelayUntil(at) });
   const unwatchClock = clock.onJump(() => deadlines.wake());
   const scheduler = new Scheduler(ctx, { registry, state, commands, broker, deadlines, scenes, clock, tree: () => accounts.tree });
+  const litHistory = new LitHistory(ctx, registry, state, now);
+  const feedback = new Feedback(ctx, registry, state, litHistory, deadlines, new CommandActuator(commands), now);
+  const tickets = new Tickets(ctx, registry, deadlines, broker, feedback, now);
   const metrics = new Metrics(ctx, {
     summaries: () => state.summaries(),
     broker: () => ({ clients: broker.connectedClients, accepted: broker.counters.accepted, rejected: broker.counters.rejected, rateLimited: broker.counters.rateLimited }),
@@ -122,7 +139,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const sync = new SyncMonitor(ctx, state, clock);
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
-  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
+  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, litHistory, feedback, tickets, requests, rejections, metrics, realtime];
   // The scheduler registers its deadline handler and the commands' guard; it resolves once the broker serves.
   features.push(scheduler);
   features.push(sync);
@@ -184,6 +201,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
         admission: { ...broker.admission.counters, waiting: broker.admission.waiting },
         retained: { ...broker.retained.retainedCounters, messages: broker.retained.retainedCount },
         metrics: metrics.counters,
+        feedback: { ...feedback.counters, litChanges: litHistory.counters.changes, tickets: tickets.counters },
       }),
     });
     await http.register(countyRoutes, { registry, state });
@@ -191,8 +209,10 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await http.register(sceneRoutes, { scenes, registry });
     await http.register(credentialRoutes, { credentials });
     await http.register(scheduleRoutes, { scheduler, registry, scenes, audit, tree: () => accounts.tree });
-    await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
+    await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => feedback.recent(limit, compound) });
     await http.register(syncRoutes, { sync, registry });
+    await http.register(feedbackRoutes, { feedback, tickets, registry, now });
+    await http.register(kioskPageRoutes, { registry, credentials, db, linkMinutes: config.feedback.pageLinkMinutes, now });
     await registerDashboard(http);
     await timed('broker', () => broker.start(http.server));
     brokerStarted = true;
@@ -238,6 +258,9 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     clock,
     scheduler,
     sync,
+    litHistory,
+    feedback,
+    tickets,
     httpUrl,
     mqttUrl,
     wsUrl,

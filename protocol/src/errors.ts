@@ -61,6 +61,15 @@ export const ERRORS = {
   CAIDENG_ERR_BUDGET: { status: 409, message: "refused by rule '%s' (%s): brightness %s is above the %s tonight's energy budget allows until %s" },
   CAIDENG_ERR_RULE_NOT_FOUND: { status: 404, message: "no schedule rule '%s'" },
   CAIDENG_ERR_OVERRIDE_NOT_FOUND: { status: 404, message: "no active override '%s' on compound '%s'" },
+  // --- residents' feedback ----------------------------------------------------------------
+  CAIDENG_MQTT_BUTTON_NOT_MAPPED: { status: 0, message: "button '%s' is not in the button map of kiosk '%s' (it has: %s)" },
+  CAIDENG_ERR_ALERT_NOT_FOUND: { status: 404, message: "alert '%s' not found" },
+  CAIDENG_ERR_ALERT_ACTION: { status: 409, message: "alert '%s': %s" },
+  CAIDENG_ERR_TICKET_NOT_FOUND: { status: 404, message: "ticket '%s' not found" },
+  CAIDENG_ERR_TICKET_LEVEL: { status: 403, message: "ticket '%s' is held at the %s level (%s); you act at the %s level" },
+  CAIDENG_ERR_TICKET_TRANSITION: { status: 409, message: "ticket '%s' is %s: cannot %s" },
+  CAIDENG_ERR_TICKET_NOTE_REQUIRED: { status: 400, message: '%s needs a note saying why' },
+  CAIDENG_ERR_PAGE_CODE: { status: 400, message: 'this kiosk page code is unknown, used or expired: ask an admin for a new link' },
   // --- start-up -----------------------------------------------------------------------------
   CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },
   CAIDENG_ERR_REGISTRY: { status: 0, message: 'registry file is invalid: %s' },

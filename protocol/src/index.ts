@@ -8,3 +8,4 @@ export * from './realtime.js';
 export * from './accounts.js';
 export * from './history.js';
 export * from './sync.js';
+export * from './feedback.js';

@@ -14,6 +14,10 @@ import type {
   GroupTelemetry,
   KioskButton,
   KioskEvent,
+  AlertView,
+  PressView,
+  TicketHistoryEntry,
+  TicketView,
 } from '@caideng/protocol';
 import type { Identity } from '../broker/identity.js';
 import type { OverrideView } from '../features/schedule/scheduler.js';
@@ -119,6 +123,12 @@ export interface BusEvents {
   'schedule.changed': { compounds: string[]; revision: number; at: number };
   /** An override began (`override`), or ended (`override: null`, `ended`: its id) early or at its end. */
   'override.changed': { compound: string; override: OverrideView | null; ended?: string };
+  /** A stored press was classified (repeat, misuse) and joined to what was lit (features/feedback). */
+  'feedback.press': { press: PressView };
+  /** A feedback alert was raised or changed (an action, acknowledgement, a ticket). */
+  'feedback.alert': { alert: AlertView };
+  /** A ticket was opened or changed; `change` is the history entry that changed it. */
+  'ticket.changed': { ticket: TicketView; change: TicketHistoryEntry };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

@@ -169,14 +169,14 @@ export class Realtime extends Feature {
         if (session === undefined || d.session === session) socket.disconnect(true);
       }
     });
-    bus.on('press.stored', this, ({ press }) => {
-      const { receivedAt: _r, ...view } = press;
-      io.to(`compound:${press.compound}`).emit('press', view);
-    });
     // The schedule of a compound changed (a rule, an override began or ended): its viewers fetch the plan again.
     bus.on('schedule.changed', this, ({ compounds, revision, at }) => {
       for (const compound of compounds) io.to(`compound:${compound}`).emit('schedule', { compound, revision, at });
     });
+    // Feedback goes to the rooms of its compound: only viewers who may read that compound are in them.
+    bus.on('feedback.press', this, ({ press }) => void io.to(`compound:${press.compound}`).emit('press', press));
+    bus.on('feedback.alert', this, ({ alert }) => void io.to(`compound:${alert.compound}`).emit('alert', alert));
+    bus.on('ticket.changed', this, ({ ticket }) => void io.to(`compound:${ticket.compound}`).emit('ticket', ticket));
     this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
     this.recheckTimer.unref();
     const batchMs = this.ctx.config.realtime.batchMs;

@@ -13,3 +13,5 @@ export * from './ticker.js';
 export * from './wire.js';
 export * from './cli/options.js';
 export * from './cli/run.js';
+export * from './scenarios/clock.js';
+export * from './scenarios/feedbackNight.js';

@@ -5,6 +5,13 @@ import type { FaultPlan } from '../faults.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import type { FaultCode } from '../wire.js';
 
+/** Scripted scenarios (simulators/src/scenarios/). */
+export const SCENARIOS = ['feedback-night'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Where a controller started without --data-dir writes the credentials file. */
+export const DEFAULT_CREDENTIALS = 'var/data/credentials.json';
+
 export const USAGE = `Usage: node simulators/dist/cli.js --credentials FILE [options]
 
 Simulated lantern groups and kiosks of the county, one MQTT connection each.
@@ -25,6 +32,9 @@ Simulated lantern groups and kiosks of the county, one MQTT connection each.
   --connect-concurrency N       connections opened at once (default 50)
   --stats-interval-s S          log fleet counters every S seconds (default 60; 0 = off)
   --log-level LEVEL             ${LOG_LEVELS.join(', ')} (default info)
+  --scenario NAME               run a scripted scenario and exit instead: ${SCENARIOS.join(', ')}
+                                (credentials default var/data/credentials.json); prints its report as JSON
+  --speed X                     scenario clock speed, times real time (default 600)
   -h, --help                    this text
 
 USER is a device username, e.g. xinghe-jiayuan/group/g01.`;
@@ -42,6 +52,8 @@ export interface CliOptions {
   statsIntervalS: number;
   logLevel: LogLevel;
   faults: FaultPlan;
+  scenario: ScenarioName | undefined;
+  speed: number | undefined;
 }
 
 export class CliUsageError extends Error {
@@ -101,6 +113,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'connect-concurrency': { type: 'string' },
         'stats-interval-s': { type: 'string' },
         'log-level': { type: 'string' },
+        scenario: { type: 'string' },
+        speed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -110,6 +124,10 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     throw new CliUsageError(unknown ? `unknown option '${unknown[1]}'` : ((err as Error).message.split('\n')[0] ?? String(err)));
   }
   if (values.help) return { help: true };
+  if (values.scenario !== undefined && !(SCENARIOS as readonly string[]).includes(values.scenario)) {
+    throw new CliUsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${values.scenario}'`);
+  }
+  if (values.scenario && !values.credentials) values.credentials = DEFAULT_CREDENTIALS;
   if (!values.credentials) throw new CliUsageError('--credentials FILE is required (the controller writes it, e.g. var/demo/credentials.json)');
   if (values.url !== undefined && !/^(mqtts?|wss?|tcp|tls):\/\/./.test(values.url)) {
     throw new CliUsageError(`--url must be a broker URL such as mqtt://127.0.0.1:1883, got '${values.url}'`);
@@ -150,6 +168,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         telemetryFaults,
         malformedPerMinute: decimal('malformed-rate', values['malformed-rate'], 0) ?? 0,
       },
+      scenario: values.scenario as ScenarioName | undefined,
+      speed: decimal('speed', values.speed, 1),
     },
   };
 }

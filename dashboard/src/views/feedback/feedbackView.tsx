@@ -110,7 +110,7 @@ function PressRow({ p, county, showCompound }: { p: FeedbackPress; county: Count
   const c = county.compound(p.compound);
   const k = county.kiosk(p.compound, p.kiosk);
   return (
-    <li class={`ffeed__item${p.misuse ? ' ffeed__item--misuse' : ''}`} data-press-id={p.id} data-button={p.button} data-compound={p.compound}>
+    <li class={`ffeed__item${p.misuse ? ' ffeed__item--misuse' : ''}`} data-press-id={p.id} data-button={p.button} data-press-compound={p.compound}>
       <div class="ffeed__line">
         <span class={`ffeed__button ffeed__button--${p.button}`}>
           <span aria-hidden="true">{BUTTON_MARK[p.button]} </span>

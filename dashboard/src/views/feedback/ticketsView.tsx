@@ -29,7 +29,6 @@ import { ApiError } from '../../data/api';
 import { useI18n } from '../../i18n';
 import { href } from '../../lib/router';
 import { useStore, useSubscription } from '../../lib/store';
-import { NotFound } from '../notFound';
 import { useDocumentTitle } from '../title';
 import { nodeName } from './feedbackView';
 
@@ -200,7 +199,12 @@ export function TicketView({ county, code, me }: { county: County; code: string;
   }, [code]);
   if (!live) {
     if (answer === 'loading') return <p class="loading">{i.t('loading')}</p>;
-    return <NotFound message={i.t('tickets.missing', { code })} />;
+    return (
+      <section class="panel empty-state" data-testid="ticket-missing" data-answer={answer}>
+        <h1>{i.t('tickets.missing', { code })}</h1>
+        <a href={href({ view: 'tickets' })}>{i.t('tickets.back')}</a>
+      </section>
+    );
   }
   return <TicketDetail t={live} county={county} me={me} />;
 }

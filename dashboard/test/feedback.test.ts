@@ -1,0 +1,205 @@
+/**
+ * Residents' feedback end to end in a real Chromium against a real controller (the demo county with its
+ * demo users): the admin's one-time link sets up the kiosk page, which speaks MQTT over WebSocket with the
+ * kiosk's own credentials. A resident presses 灯坏了; within a second the staff's live feed shows it and a
+ * ticket appears; the staff acknowledge it; the kiosk page (its retained status topic) and the public page
+ * /t/{code} show the new state. And 星河家园's staff see nothing of another compound in the UI.
+ *
+ * Needs the built dashboard (`npm run build -w dashboard`; the root `npm test` builds first).
+ * `CAIDENG_KEEP_SHOTS=<dir>` saves screenshots of the pages it visits there.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readProvisioning, startController, type ControllerHandle } from '@caideng/controller';
+import { Kiosk, parseCredentials, type KioskCredential } from '@caideng/simulators';
+import { launchChromium } from './browser.js';
+
+const DEMO_COUNTY = fileURLToPath(new URL('../../controller/config/rong-county.json', import.meta.url));
+const DIST_KIOSK = fileURLToPath(new URL('../dist/kiosk.html', import.meta.url));
+const OWN = 'xinghe-jiayuan';
+const OTHER = 'nanhu-yidu';
+
+let dataDir: string;
+let ctl: ControllerHandle;
+let browser: Browser;
+let browserMissing: Error | undefined;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+const kiosks: Kiosk[] = [];
+
+const provisioning = () => readProvisioning(dataDir)!;
+const passwordOf = (username: string) => provisioning().users!.find((u) => u.username === username)!.password;
+const adminToken = () => provisioning().operator!.token;
+
+async function newPage(viewport = { width: 1280, height: 860 }): Promise<Page> {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return page;
+}
+
+async function signIn(page: Page, username: string): Promise<void> {
+  await page.locator('[data-testid="signin-form"]').waitFor();
+  await page.locator('#signin-username').fill(username);
+  await page.locator('#signin-password').fill(passwordOf(username));
+  await page.locator('[data-testid="signin-submit"]').click();
+  await page.locator('[data-testid="user"]').waitFor();
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CAIDENG_KEEP_SHOTS;
+  if (dir) await page.screenshot({ path: join(dir, `feedback-${name}.png`), fullPage: true });
+}
+
+/** A simulated kiosk of the demo county speaking the real protocol (for presses the browser need not make). */
+async function simulatedKiosk(compound: string, id: string): Promise<Kiosk> {
+  const creds = parseCredentials({ version: 1, mqtt: { url: ctl.mqttUrl }, devices: provisioning().devices.filter((d) => d.compound === compound && d.role === 'kiosk' && d.device === id) });
+  const k = new Kiosk(creds.devices[0] as KioskCredential, { url: ctl.mqttUrl, reconnectPeriodMs: 0 });
+  kiosks.push(k);
+  await k.start();
+  return k;
+}
+
+beforeAll(async () => {
+  if (!existsSync(DIST_KIOSK)) throw new Error('dashboard/dist/kiosk.html is missing: run `npm run build -w dashboard` first');
+  dataDir = mkdtempSync(join(tmpdir(), 'caideng-feedback-'));
+  ctl = await startController({
+    dataDir,
+    registryFile: DEMO_COUNTY,
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0 },
+    auth: { demoUsers: true },
+    log: { level: 'silent' },
+  });
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    browserMissing = err as Error;
+  }
+});
+
+beforeEach(() => {
+  if (browserMissing) throw browserMissing;
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  for (const k of kiosks) await k.stop().catch(() => undefined);
+  await ctl?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("residents' feedback in the browser", () => {
+  let kiosk: Page;
+  let staff: Page;
+  let code: string;
+
+  it('sets up the kiosk page from the admin link, once', async () => {
+    const res = await fetch(`${ctl.httpUrl}/api/devices/${OWN}/kiosk/k1/page-link`, { method: 'POST', headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    const link = (await res.json()) as { url: string };
+    expect(link.url).toMatch(new RegExp(`^/kiosk/${OWN}/k1#k=`));
+    kiosk = await newPage({ width: 1024, height: 768 });
+    await kiosk.goto(`${ctl.httpUrl}${link.url}`);
+    await kiosk.locator('[data-link="online"]').waitFor();
+    // The code is spent and gone from the address bar; the credentials stay in the page's storage.
+    expect(new URL(kiosk.url()).hash).toBe('');
+    expect(await kiosk.locator('[data-button]').count()).toBe(6);
+    expect(await kiosk.locator('[data-button="broken_lantern"]').innerText()).toContain('灯坏了');
+    // Reloaded (a power cut), it connects again without the link.
+    await kiosk.reload();
+    await kiosk.locator('[data-link="online"]').waitFor();
+    await shot(kiosk, 'kiosk');
+    // The same link does not set up a second page.
+    const again = await newPage();
+    await again.goto(`${ctl.httpUrl}${link.url}`);
+    await again.locator('[data-testid="kiosk-unprovisioned"]').waitFor();
+  });
+
+  it('shows a press of 灯坏了 in the staff feed within a second, and its ticket', async () => {
+    staff = await newPage();
+    await staff.goto(`${ctl.httpUrl}/#/feedback/${OWN}`);
+    await signIn(staff, 'xinghe-staff');
+    await staff.locator('[data-testid="feedback-feed"]').waitFor();
+    await staff.locator('[data-connection="live"]').waitFor();
+
+    const t0 = Date.now();
+    await kiosk.locator('[data-button="broken_lantern"]').click();
+    const row = staff.locator('[data-testid="feedback-feed"] [data-button="broken_lantern"]').first();
+    await row.waitFor({ timeout: 1000 });
+    const feedMs = Date.now() - t0;
+    expect(feedMs).toBeLessThan(1000);
+    // What was lit is part of the row.
+    expect(await row.locator('[data-lit]').count() + (await row.locator('.lit').count())).toBeGreaterThan(0);
+    await kiosk.locator('[data-testid="kiosk-flash"][data-state="received"]').waitFor();
+    expect(await kiosk.locator('[data-testid="kiosk-flash"]').innerText()).toContain('已收到 ✓');
+
+    const link = row.locator('[data-ticket-link]');
+    await link.waitFor();
+    code = (await link.getAttribute('data-ticket-link'))!;
+    await staff.locator('[data-testid="nav-tickets"]').click();
+    await staff.locator(`[data-testid="tickets"] [data-ticket="${code}"][data-state="open"][data-level="compound"]`).waitFor();
+    await shot(staff, 'board');
+  });
+
+  it('lets the staff acknowledge it; the kiosk page and /t/{code} show the new state', async () => {
+    await staff.locator(`[data-ticket="${code}"]`).click();
+    await staff.locator(`[data-ticket-detail="${code}"]`).waitFor();
+    await staff.locator('[data-ticket-action="acknowledge"]').click();
+    await staff.locator(`[data-ticket-detail="${code}"][data-state="acknowledged"]`).waitFor();
+    await staff.locator('[data-testid="ticket-history"] [data-history-action="acknowledge"]').waitFor();
+    expect(await staff.locator('[data-testid="ticket-history"]').innerText()).toContain('xinghe-staff');
+    await shot(staff, 'ticket');
+
+    // The retained status topic, pushed to the kiosk page.
+    const onKiosk = kiosk.locator(`[data-ticket="${code}"][data-state="acknowledged"]`);
+    await onKiosk.waitFor();
+    expect(await onKiosk.innerText()).toContain('已受理');
+    await shot(kiosk, 'kiosk-status');
+
+    const phone = await newPage({ width: 375, height: 740 });
+    await phone.goto(`${ctl.httpUrl}/t/${code}`);
+    const pub = phone.locator(`[data-testid="public-ticket"][data-ticket="${code}"][data-state="acknowledged"]`);
+    await pub.waitFor();
+    expect(await pub.innerText()).toContain('已受理');
+    // No names and no sideways scrolling on a phone.
+    expect(await pub.innerText()).not.toContain('xinghe-staff');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await shot(phone, 'public');
+  });
+
+  it("keeps another compound's presses and tickets out of 星河家园 staff's screens", async () => {
+    // A help request at 南湖逸都 opens a ticket there …
+    const other = await simulatedKiosk(OTHER, 'k1');
+    const receipt = await other.press('help');
+    expect(receipt.status).toBe('stored');
+    const all = (await (await fetch(`${ctl.httpUrl}/api/tickets`, { headers: { authorization: `Bearer ${adminToken()}` } })).json()) as { tickets: Array<{ code: string; compound: string }> };
+    const theirs = all.tickets.find((t) => t.compound === OTHER);
+    expect(theirs).toBeDefined();
+    // … then a press at 星河家园: once the staff's feed shows it, the other press would have arrived before it.
+    await staff.goto(`${ctl.httpUrl}/#/feedback`);
+    await staff.locator('[data-testid="feedback-feed"]').waitFor();
+    const before = await staff.locator('[data-testid="feedback-feed"] [data-press-id]').count();
+    await kiosk.locator('[data-button="satisfied"]').click();
+    await staff.locator('[data-testid="feedback-feed"] [data-press-id]').nth(before).waitFor();
+    expect(await staff.locator(`[data-testid="feedback-feed"] [data-press-compound="${OTHER}"]`).count()).toBe(0);
+    expect(await staff.locator(`[data-testid="feedback-feed"] [data-press-compound="${OWN}"]`).count()).toBeGreaterThan(0);
+    // Not on the board, not by its address, not among the county's compounds.
+    await staff.goto(`${ctl.httpUrl}/#/tickets`);
+    await staff.locator(`[data-ticket="${code}"]`).waitFor();
+    expect(await staff.locator(`[data-ticket="${theirs!.code}"]`).count()).toBe(0);
+    await staff.goto(`${ctl.httpUrl}/#/tickets/${theirs!.code}`);
+    await staff.locator('[data-testid="ticket-missing"]').waitFor();
+    expect(await staff.locator(`[data-ticket-detail]`).count()).toBe(0);
+    await staff.goto(`${ctl.httpUrl}/#/feedback/${OTHER}`);
+    await staff.locator('[data-testid="forbidden"]').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -36,6 +36,13 @@ import { AuditLog } from './auth/audit.js';
 import { AuthGate, installAuth } from './auth/http.js';
 import authRoutes from './auth/routes.js';
 import type { Feature, FeatureContext } from './features/feature.js';
+import { LitHistory } from './features/feedback/litHistory.js';
+import { Feedback } from './features/feedback/feedback.js';
+import { Tickets } from './features/feedback/tickets.js';
+import { CommandActuator } from './features/feedback/actuator.js';
+import feedbackRoutes from './features/feedback/routes.js';
+import kioskPageRoutes from './features/feedback/kioskPage.js';
+import { KIOSK_BUTTONS } from '@caideng/protocol';
 
 export const VERSION = '0.1.0';
 
@@ -60,6 +67,9 @@ export interface ControllerHandle {
   scenes: SceneLibrary;
   deadlines: Deadlines;
   metrics: Metrics;
+  litHistory: LitHistory;
+  feedback: Feedback;
+  tickets: Tickets;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -70,6 +80,8 @@ export interface ControllerHandle {
 
 export interface StartOptions {
   logger?: Logger;
+  /** The clock of deadlines, tickets and feedback rules, epoch ms (tests run a season with a fake one). Default Date.now. */
+  now?: () => number;
 }
 
 export async function startController(input: ConfigInput = {}, options: StartOptions = {}): Promise<ControllerHandle> {
@@ -91,12 +103,16 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const telemetry = new TelemetryStore(ctx);
   const scenes = new SceneLibrary(ctx);
   const commands = new Commands(ctx, registry, broker, scenes);
-  const presses = new KioskPresses(ctx, broker);
+  const now = options.now ?? Date.now;
+  const presses = new KioskPresses(ctx, broker, (compound, kiosk) => registry.compound(compound)?.kiosks.find((k) => k.id === kiosk)?.buttons ?? KIOSK_BUTTONS);
   const requests = new Requests(ctx, broker, scenes);
   const rejections = new Rejections(ctx);
   const realtime = new Realtime(ctx, http.server, registry, state, gate);
   // Features register their deadline handlers in start(); the deadlines start last, once the controller serves.
-  const deadlines = new Deadlines(ctx);
+  const deadlines = new Deadlines(ctx, { now });
+  const litHistory = new LitHistory(ctx, registry, state, now);
+  const feedback = new Feedback(ctx, registry, state, litHistory, deadlines, new CommandActuator(commands), now);
+  const tickets = new Tickets(ctx, registry, deadlines, broker, feedback, now);
   const metrics = new Metrics(ctx, {
     summaries: () => state.summaries(),
     broker: () => ({ clients: broker.connectedClients, accepted: broker.counters.accepted, rejected: broker.counters.rejected, rateLimited: broker.counters.rateLimited }),
@@ -107,7 +123,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   });
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
-  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
+  const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, litHistory, feedback, tickets, requests, rejections, metrics, realtime];
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
@@ -165,13 +181,16 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
         admission: { ...broker.admission.counters, waiting: broker.admission.waiting },
         retained: { ...broker.retained.retainedCounters, messages: broker.retained.retainedCount },
         metrics: metrics.counters,
+        feedback: { ...feedback.counters, litChanges: litHistory.counters.changes, tickets: tickets.counters },
       }),
     });
     await http.register(countyRoutes, { registry, state });
     await http.register(commandRoutes, { commands });
     await http.register(sceneRoutes, { scenes, registry });
     await http.register(credentialRoutes, { credentials });
-    await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
+    await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => feedback.recent(limit, compound) });
+    await http.register(feedbackRoutes, { feedback, tickets, registry, now });
+    await http.register(kioskPageRoutes, { registry, credentials, db, linkMinutes: config.feedback.pageLinkMinutes, now });
     await registerDashboard(http);
     await timed('broker', () => broker.start(http.server));
     brokerStarted = true;
@@ -213,6 +232,9 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     scenes,
     deadlines,
     metrics,
+    litHistory,
+    feedback,
+    tickets,
     httpUrl,
     mqttUrl,
     wsUrl,

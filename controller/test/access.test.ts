@@ -31,6 +31,7 @@ const MAY: Record<string, Record<Who, Where[]>> = {
   audit: { anonymous: [], staff: [], officer: ['none'], committee: ['none'], admin: ['none'] },
   admin: { anonymous: [], staff: [], officer: [], committee: [], admin: ['none'] },
   self: { anonymous: [], staff: ['none'], officer: ['none'], committee: ['none'], admin: ['none'] },
+  handle: { anonymous: [], staff: ['own', 'none'], officer: ['own', 'none'], committee: ['own', 'other', 'none'], admin: ['own', 'other', 'none'] },
 };
 
 /** Actions some routes must declare: a wrong declaration would pass the generic matrix. */
@@ -50,6 +51,17 @@ const DECLARED: Record<string, string> = {
   'GET /api/audit': 'audit',
   'GET /api/health': 'public',
   'POST /api/auth/login': 'public',
+  'GET /api/presses': 'read',
+  'GET /api/feedback/index': 'read',
+  'GET /api/feedback/measure': 'read',
+  'GET /api/alerts': 'read',
+  'POST /api/alerts/:id/actions': 'operate',
+  'GET /api/tickets': 'read',
+  'GET /api/tickets/:code': 'read',
+  'POST /api/tickets/:code/actions': 'handle',
+  'GET /api/public/tickets/:code': 'public',
+  'POST /api/devices/:compound/kiosk/:device/page-link': 'admin',
+  'POST /api/kiosk-page/claim': 'public',
 };
 
 let ctl: TestController;

@@ -10,7 +10,7 @@ const closed = { additionalProperties: false } as const;
 
 export const USER_ROLES = ['staff', 'officer', 'committee', 'admin'] as const;
 export const UserRoleSchema = Type.Enum(USER_ROLES);
-export const ACCESS_ACTIONS = ['read', 'operate', 'govern', 'author', 'audit', 'admin', 'self'] as const;
+export const ACCESS_ACTIONS = ['read', 'operate', 'govern', 'author', 'audit', 'admin', 'self', 'handle'] as const;
 export const NODE_LEVELS = ['city', 'county', 'street', 'community', 'compound'] as const;
 
 export const USERNAME_PATTERN = '^[a-z0-9][a-z0-9._-]{1,31}$';

@@ -55,6 +55,15 @@ export const ERRORS = {
   CAIDENG_ERR_ESTIMATE_TOO_LARGE: { status: 400, message: 'the estimate needs %s units of rendering, more than the limit of %s; ask for fewer groups' },
   CAIDENG_ERR_ESTIMATE_BUSY: { status: 503, message: 'energy estimates are busy (%s waiting); retry shortly' },
   CAIDENG_ERR_ESTIMATE_TIMEOUT: { status: 503, message: 'the energy estimate did not finish within %s ms' },
+  // --- residents' feedback ----------------------------------------------------------------
+  CAIDENG_MQTT_BUTTON_NOT_MAPPED: { status: 0, message: "button '%s' is not in the button map of kiosk '%s' (it has: %s)" },
+  CAIDENG_ERR_ALERT_NOT_FOUND: { status: 404, message: "alert '%s' not found" },
+  CAIDENG_ERR_ALERT_ACTION: { status: 409, message: "alert '%s': %s" },
+  CAIDENG_ERR_TICKET_NOT_FOUND: { status: 404, message: "ticket '%s' not found" },
+  CAIDENG_ERR_TICKET_LEVEL: { status: 403, message: "ticket '%s' is held at the %s level (%s); you act at the %s level" },
+  CAIDENG_ERR_TICKET_TRANSITION: { status: 409, message: "ticket '%s' is %s: cannot %s" },
+  CAIDENG_ERR_TICKET_NOTE_REQUIRED: { status: 400, message: '%s needs a note saying why' },
+  CAIDENG_ERR_PAGE_CODE: { status: 400, message: 'this kiosk page code is unknown, used or expired: ask an admin for a new link' },
   // --- start-up -----------------------------------------------------------------------------
   CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },
   CAIDENG_ERR_REGISTRY: { status: 0, message: 'registry file is invalid: %s' },

@@ -7,3 +7,4 @@ export * from './validate.js';
 export * from './realtime.js';
 export * from './accounts.js';
 export * from './history.js';
+export * from './feedback.js';

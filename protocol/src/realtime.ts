@@ -5,6 +5,7 @@
  */
 import Type from 'typebox';
 import { Brightness, EpochMs, FaultCode, GroupCommand, GroupState, Id, KIOSK_BUTTONS, SceneRef } from './payloads.js';
+import type { AlertView, PressView, TicketView } from './feedback.js';
 
 const closed = { additionalProperties: false } as const;
 const Name = Type.String({ minLength: 1, maxLength: 64 });
@@ -28,8 +29,12 @@ export const LanternGroupInfo = Type.Object(
 );
 export type LanternGroupInfo = Type.Static<typeof LanternGroupInfo>;
 
-export const KioskInfo = NamedNode;
-export type KioskInfo = NamedNode;
+/** A kiosk; `buttons` is its button map (the six KIOSK_BUTTONS when absent). */
+export const KioskInfo = Type.Object(
+  { ...Named, buttons: Type.Optional(Type.Array(Type.Enum(KIOSK_BUTTONS), { minItems: 1, uniqueItems: true, description: 'the buttons this kiosk has' })) },
+  closed,
+);
+export type KioskInfo = Type.Static<typeof KioskInfo>;
 export const BridgeInfo = NamedNode;
 export type BridgeInfo = NamedNode;
 
@@ -259,18 +264,19 @@ export type EnergyEstimate = Type.Static<typeof EnergyEstimate>;
 // ---------------------------------------------------------------------------------------------
 // socket.io events
 
-export const PressView = Type.Object(
-  { ts: EpochMs, compound: Id, kiosk: Id, button: Type.Enum(KIOSK_BUTTONS), seq: Type.Integer({ minimum: 0 }) },
-  closed,
-);
-export type PressView = Type.Static<typeof PressView>;
+// PressView (a stored press with what was lit) lives in feedback.ts with the other feedback views.
 
 /** Events the server emits. Device changes are batched (at most one batch per `batchMs`) and coalesced per device. */
 export interface ServerToClientEvents {
   snapshot: (payload: SnapshotPart) => void;
   devices: (payload: { ts: number; changes: DeviceStatus[] }) => void;
   summaries: (payload: { ts: number; summaries: CompoundSummary[] }) => void;
+  /** A press was stored and classified (to the rooms of its compound). */
   press: (payload: PressView) => void;
+  /** An alert was raised or changed (actions, acknowledgement, ticket). */
+  alert: (payload: AlertView) => void;
+  /** A ticket was opened or changed. */
+  ticket: (payload: TicketView) => void;
 }
 
 export interface ClientToServerEvents {

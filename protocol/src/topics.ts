@@ -24,6 +24,7 @@ import {
   KioskEvent,
   KioskReceipt,
 } from './payloads.js';
+import { KioskStatus } from './feedback.js';
 import { TOPIC_BASE, TOPIC_ROOT, PROTOCOL_VERSION } from './version.js';
 
 export const ROLES = ['group', 'kiosk', 'bridge', 'monitor'] as const;
@@ -164,6 +165,15 @@ export const CHANNELS = {
     schema: CompoundNotice,
     description: 'a notice to every device of the compound',
   },
+  status: {
+    roles: ['kiosk'],
+    publisher: 'controller',
+    qos: 1,
+    retained: true,
+    retainRequired: true,
+    schema: KioskStatus,
+    description: "the kiosk's recent tickets and their states, for the resident",
+  },
 } as const satisfies Record<string, ChannelSpec>;
 
 export type Channel = keyof typeof CHANNELS;
@@ -182,6 +192,7 @@ export interface ChannelPayloads {
   error: DeviceError;
   plan: CompoundPlan;
   notice: CompoundNotice;
+  status: KioskStatus;
 }
 
 /** Channels of the compound-level address. */

@@ -17,9 +17,11 @@ export type UserRole = (typeof ROLES)[number];
  * - `author`: edit the county's scene library (staff, officers, admin);
  * - `audit`: read the audit log of a scope (officers, the committee, admin);
  * - `admin`: users, devices, credentials, configuration;
- * - `self`: one's own account: who am I, sign out, password, API tokens (anyone signed in).
+ * - `self`: one's own account: who am I, sign out, password, API tokens (anyone signed in);
+ * - `handle`: act on residents' tickets of a compound (acknowledge, resolve, escalate, …); the ticket's
+ *   level must also be one the person stands at (features/feedback/tickets.ts).
  */
-export const ACTIONS = ['read', 'operate', 'govern', 'author', 'audit', 'admin', 'self'] as const;
+export const ACTIONS = ['read', 'operate', 'govern', 'author', 'audit', 'admin', 'self', 'handle'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /**
@@ -73,6 +75,7 @@ export const POLICY: Record<Action, { roles: readonly UserRole[]; scoped: boolea
   audit: { roles: ['officer', 'committee', 'admin'], scoped: true },
   admin: { roles: ['admin'], scoped: false },
   self: { roles: ['staff', 'officer', 'committee', 'admin'], scoped: false },
+  handle: { roles: ['staff', 'officer', 'committee', 'admin'], scoped: true },
 };
 
 /** What a principal's scopes cover, resolved once per request or socket. */

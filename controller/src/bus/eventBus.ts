@@ -14,6 +14,10 @@ import type {
   GroupTelemetry,
   KioskButton,
   KioskEvent,
+  AlertView,
+  PressView,
+  TicketHistoryEntry,
+  TicketView,
 } from '@caideng/protocol';
 import type { Identity } from '../broker/identity.js';
 
@@ -114,6 +118,12 @@ export interface BusEvents {
   'deadline.fired': { kind: string; key: string; dueAt: number; firedAt: number };
   /** A durable deadline's handler failed on its last attempt; the deadline is marked failed. */
   'deadline.failed': { kind: string; key: string; dueAt: number; attempts: number; error: string };
+  /** A stored press was classified (repeat, misuse) and joined to what was lit (features/feedback). */
+  'feedback.press': { press: PressView };
+  /** A feedback alert was raised or changed (an action, acknowledgement, a ticket). */
+  'feedback.alert': { alert: AlertView };
+  /** A ticket was opened or changed; `change` is the history entry that changed it. */
+  'ticket.changed': { ticket: TicketView; change: TicketHistoryEntry };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

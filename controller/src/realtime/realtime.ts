@@ -169,10 +169,10 @@ export class Realtime extends Feature {
         if (session === undefined || d.session === session) socket.disconnect(true);
       }
     });
-    bus.on('press.stored', this, ({ press }) => {
-      const { receivedAt: _r, ...view } = press;
-      io.to(`compound:${press.compound}`).emit('press', view);
-    });
+    // Feedback goes to the rooms of its compound: only viewers who may read that compound are in them.
+    bus.on('feedback.press', this, ({ press }) => void io.to(`compound:${press.compound}`).emit('press', press));
+    bus.on('feedback.alert', this, ({ alert }) => void io.to(`compound:${alert.compound}`).emit('alert', alert));
+    bus.on('ticket.changed', this, ({ ticket }) => void io.to(`compound:${ticket.compound}`).emit('ticket', ticket));
     this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
     this.recheckTimer.unref();
     const batchMs = this.ctx.config.realtime.batchMs;

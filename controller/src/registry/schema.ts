@@ -4,7 +4,7 @@
  * controller validates it at start-up and syncs it into the store.
  */
 import Type from 'typebox';
-import { ID_PATTERN } from '@caideng/protocol';
+import { ID_PATTERN, KIOSK_BUTTONS } from '@caideng/protocol';
 
 const closed = { additionalProperties: false } as const;
 const Id = Type.String({ pattern: ID_PATTERN });
@@ -23,7 +23,11 @@ export const GroupEntry = Type.Object(
   closed,
 );
 
-export const KioskEntry = Type.Object({ ...Named }, closed);
+/** A kiosk; `buttons` is its button map (the six standard buttons when absent): a press of another is refused. */
+export const KioskEntry = Type.Object(
+  { ...Named, buttons: Type.Optional(Type.Array(Type.Enum(KIOSK_BUTTONS), { minItems: 1, uniqueItems: true, description: 'the buttons this kiosk has' })) },
+  closed,
+);
 /** A compound gateway (网关); `groups` and `kiosks` name the devices wired to it, which it speaks for. */
 export const BridgeEntry = Type.Object(
   {

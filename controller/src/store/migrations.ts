@@ -341,6 +341,86 @@ const m0007Accounts: Migration = {
   },
 };
 
+/**
+ * Residents' feedback (features/feedback): presses classified and joined to what was lit, the compact lit
+ * history, alerts, tickets with their history, and one-time codes that provision a kiosk page.
+ */
+const m0011Feedback: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const [name, type] of [['repeat', 'integer'], ['misuse', 'integer'], ['ticket', 'varchar(16)'], ['lit_json', 'text']] as const) {
+      await db.schema.alterTable('kiosk_presses').addColumn(name, type).execute();
+    }
+    await db.schema.createIndex('kiosk_presses_compound_ts').on('kiosk_presses').columns(['compound_id', 'device_ts']).execute();
+    await db.schema.createIndex('kiosk_presses_device_ts').on('kiosk_presses').column('device_ts').execute();
+    await db.schema
+      .createTable('lit_history')
+      .addColumn('compound_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('group_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('online', 'integer', (c) => c.notNull())
+      .addColumn('power', 'varchar(8)')
+      .addColumn('brightness', 'integer')
+      .addColumn('scene', 'varchar(48)')
+      .addColumn('faults_json', 'text')
+      .execute();
+    await db.schema.createIndex('lit_history_group_at').on('lit_history').columns(['compound_id', 'group_id', 'at']).execute();
+    await db.schema.createIndex('lit_history_at').on('lit_history').column('at').execute();
+    await db.schema
+      .createTable('feedback_alerts')
+      .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+      .addColumn('compound_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('kiosk_id', 'varchar(48)')
+      .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+      .addColumn('raised_at', 'bigint', (c) => c.notNull())
+      .addColumn('state', 'varchar(16)', (c) => c.notNull())
+      .addColumn('lit_json', 'text', (c) => c.notNull())
+      .addColumn('scene', 'varchar(48)')
+      .addColumn('brightness', 'integer')
+      .addColumn('groups_json', 'text', (c) => c.notNull())
+      .addColumn('presses', 'integer', (c) => c.notNull())
+      .addColumn('actions_json', 'text', (c) => c.notNull())
+      .addColumn('ticket', 'varchar(16)')
+      .addColumn('message_json', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('feedback_alerts_compound').on('feedback_alerts').columns(['compound_id', 'raised_at']).execute();
+    await db.schema
+      .createTable('tickets')
+      .addColumn('code', 'varchar(16)', (c) => c.primaryKey())
+      .addColumn('compound_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('kiosk_id', 'varchar(48)')
+      .addColumn('group_id', 'varchar(48)')
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('state', 'varchar(20)', (c) => c.notNull())
+      .addColumn('level', 'varchar(16)', (c) => c.notNull())
+      .addColumn('node', 'varchar(48)', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('opened_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('level_since', 'bigint', (c) => c.notNull())
+      .addColumn('deadline_at', 'bigint')
+      .addColumn('warn_at', 'bigint')
+      .addColumn('paused_at', 'bigint')
+      .addColumn('remaining_ms', 'bigint')
+      .addColumn('confirmed', 'varchar(16)')
+      .addColumn('proposal', 'varchar(16)')
+      .addColumn('healthy_since', 'bigint')
+      .addColumn('alert_id', 'varchar(40)')
+      .addColumn('history_json', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('tickets_compound').on('tickets').columns(['compound_id', 'updated_at']).execute();
+    await db.schema.createIndex('tickets_kiosk').on('tickets').columns(['compound_id', 'kiosk_id', 'updated_at']).execute();
+    await db.schema
+      .createTable('kiosk_page_codes')
+      .addColumn('code_hash', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('compound_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('kiosk_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
@@ -352,6 +432,7 @@ export const migrations: Record<string, Migration> = {
   '0006_store_writers': m0006StoreWriters,
   '0007_accounts': m0007Accounts,
   '0008_metrics': m0008Metrics,
+  '0011_feedback': m0011Feedback,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -17,6 +17,7 @@ const PRUNABLE = {
   metric_minute: 'ts',
   metric_hour: 'ts',
   metric_day: 'ts',
+  lit_history: 'at',
 } as const;
 export type PrunableTable = keyof typeof PRUNABLE;
 

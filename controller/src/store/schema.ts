@@ -106,6 +106,12 @@ export interface KioskPressTable {
   button: string;
   device_ts: number;
   received_at: number;
+  /** 0011_feedback: how the feedback engine classified the press (null until it has). */
+  repeat: number | null;
+  misuse: number | null;
+  ticket: string | null;
+  /** What was lit in the compound at the press (features/feedback `Lit`), JSON. */
+  lit_json: string | null;
 }
 
 export interface RejectionTable {
@@ -144,6 +150,10 @@ export interface Database {
   api_tokens: ApiTokenTable;
   sessions: SessionTable;
   audit: AuditTable;
+  lit_history: LitHistoryTable;
+  feedback_alerts: FeedbackAlertTable;
+  tickets: TicketTable;
+  kiosk_page_codes: KioskPageCodeTable;
 }
 
 export interface SceneTable {
@@ -228,4 +238,70 @@ export interface AuditTable {
   outcome: string;
   status: number;
   detail: string | null;
+}
+
+/** 0011_feedback: one row per change of a lantern group's power, brightness, scene, online or faults. */
+export interface LitHistoryTable {
+  compound_id: string;
+  group_id: string;
+  at: number;
+  online: number;
+  power: string | null;
+  brightness: number | null;
+  scene: string | null;
+  faults_json: string | null;
+}
+
+export interface FeedbackAlertTable {
+  id: string;
+  compound_id: string;
+  kiosk_id: string | null;
+  kind: string;
+  raised_at: number;
+  state: string;
+  lit_json: string;
+  scene: string | null;
+  brightness: number | null;
+  groups_json: string;
+  presses: number;
+  actions_json: string;
+  ticket: string | null;
+  message_json: string;
+}
+
+export interface TicketTable {
+  code: string;
+  compound_id: string;
+  kiosk_id: string | null;
+  group_id: string | null;
+  kind: string;
+  state: string;
+  level: string;
+  node: string;
+  count: number;
+  opened_at: number;
+  updated_at: number;
+  /** When the ticket reached its current level (or was sent back to it). */
+  level_since: number;
+  deadline_at: number | null;
+  warn_at: number | null;
+  /** While waiting: when the clock stopped, and the working time that was left. */
+  paused_at: number | null;
+  remaining_ms: number | null;
+  confirmed: string | null;
+  proposal: string | null;
+  /** Since when the ticket's group reports healthy telemetry (broken lanterns confirmed by telemetry). */
+  healthy_since: number | null;
+  alert_id: string | null;
+  history_json: string;
+}
+
+export interface KioskPageCodeTable {
+  /** SHA-256 of the one-time code. */
+  code_hash: string;
+  compound_id: string;
+  kiosk_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

@@ -7,17 +7,19 @@
  * without a real-time clock that started its counter over) is a real press: it is stored under the next variant
  * and raises `kiosk.health` so staff can look at the kiosk.
  */
-import { PROTOCOL_VERSION, type DeviceAddress, type KioskButton, type KioskEvent } from '@caideng/protocol';
+import { KIOSK_BUTTONS, PROTOCOL_VERSION, formatError, topic, type DeviceAddress, type KioskButton, type KioskEvent } from '@caideng/protocol';
 import { Feature, type FeatureContext } from '../feature.js';
 import type { BusPublisher } from '../../broker/ports.js';
 
 export class KioskPresses extends Feature {
   /** `seqReused`: presses stored under a key another press already had (each also raised `kiosk.health`). */
-  readonly counters = { stored: 0, duplicates: 0, seqReused: 0 };
+  readonly counters = { stored: 0, duplicates: 0, seqReused: 0, unmapped: 0 };
 
   constructor(
     ctx: FeatureContext,
     private readonly broker: BusPublisher,
+    /** The kiosk's button map (registry `buttons`); a press of another button is refused, not stored. */
+    private readonly buttonsOf: (compound: string, kiosk: string) => readonly KioskButton[] = () => KIOSK_BUTTONS,
   ) {
     super(ctx, 'kiosk');
   }
@@ -27,6 +29,8 @@ export class KioskPresses extends Feature {
   }
 
   private async onPress(address: DeviceAddress, event: KioskEvent, receivedAt: number): Promise<void> {
+    const buttons = this.buttonsOf(address.compound, address.device);
+    if (!buttons.includes(event.button)) return this.refuseUnmapped(address, event, receivedAt, buttons);
     const boot = event.boot ?? '';
     // One transaction: the lookup and the insert see no other press in between (SQLite serialises the
     // connection), so two copies of one press arriving together are still stored once.
@@ -66,6 +70,16 @@ export class KioskPresses extends Feature {
       status: stored ? 'stored' : 'duplicate',
       ts: Date.now(),
     });
+  }
+
+  /** A button the kiosk does not have: answered on its error topic (no receipt: it was not stored). */
+  private async refuseUnmapped(address: DeviceAddress, event: KioskEvent, at: number, buttons: readonly KioskButton[]): Promise<void> {
+    this.counters.unmapped++;
+    const code = 'CAIDENG_MQTT_BUTTON_NOT_MAPPED';
+    const reason = formatError(code, event.button, address.device, buttons.join(', '));
+    const eventTopic = topic(address, 'event');
+    this.ctx.bus.emit('message.rejected', { identity: { ...address, username: `${address.compound}/${address.role}/${address.device}` }, topic: eventTopic, code, reason, at });
+    await this.broker.publish(address, 'error', { v: PROTOCOL_VERSION, ts: Date.now(), code, reason, topic: eventTopic });
   }
 
   /** Counts a stored press and tells the bus, before the receipt goes out (the store and the bus agree even if it fails). */

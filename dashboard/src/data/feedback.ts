@@ -4,7 +4,7 @@
  * alerts, tickets — each filled by a fetch and kept current by the socket's `press`, `alert` and
  * `ticket` pushes (to the rooms `subscribeLive` joins, so each user gets only their scope's).
  */
-import type { Me } from '@caideng/protocol';
+import type { Me, ServerToClientEvents } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
 import { getJson, postJson } from './api';
 import type {
@@ -58,11 +58,11 @@ export const fetchMeasure = (q: { by: 'month' | 'season'; node?: string }, signa
 // ---------------------------------------------------------------------------------------------
 // Live stores
 
-type Loose = { on(event: string, fn: (p: never) => void): void; off(event: string, fn: (p: never) => void): void };
-/** The feedback pushes by name (their payload types are this module's). */
-const on = <T>(socket: CaidengSocket, event: 'press' | 'alert' | 'ticket', fn: (p: T) => void) => {
-  (socket as unknown as Loose).on(event, fn as (p: never) => void);
-  return () => (socket as unknown as Loose).off(event, fn as (p: never) => void);
+type Pushes = Pick<ServerToClientEvents, 'press' | 'alert' | 'ticket'>;
+/** Listens to one feedback push; returns the function that stops listening. */
+const on = <E extends keyof Pushes>(socket: CaidengSocket, event: E, fn: Pushes[E]) => {
+  (socket.on as (e: E, f: Pushes[E]) => void)(event, fn);
+  return () => void (socket.off as (e: E, f: Pushes[E]) => void)(event, fn);
 };
 
 const KEEP_PRESSES = 100;
@@ -83,7 +83,7 @@ export const subscribeFeedbackPresses = refCounted(() => {
     )
     .catch(() => feedbackPresses.update((prev) => ({ ...prev, loaded: true })));
   const stopSocket = withSocket((socket) =>
-    on<FeedbackPress>(socket, 'press', (p) => {
+    on(socket, 'press', (p: FeedbackPress) => {
       if (!p.id) return; // a press of a controller without the feedback feature
       feedbackPresses.update((prev) => ({ ...prev, presses: [p, ...prev.presses.filter((q) => q.id !== p.id)].slice(0, KEEP_PRESSES) }));
     }),
@@ -110,7 +110,7 @@ export const subscribeAlerts = refCounted(() => {
       }),
     )
     .catch(() => alerts.update((prev) => ({ ...prev, loaded: true })));
-  const stopSocket = withSocket((socket) => on<FeedbackAlert>(socket, 'alert', putAlert));
+  const stopSocket = withSocket((socket) => on(socket, 'alert', putAlert));
   return () => {
     abort.abort();
     stopSocket();
@@ -137,7 +137,7 @@ export const subscribeTickets = refCounted(() => {
       }),
     )
     .catch(() => tickets.update((prev) => ({ ...prev, loaded: true })));
-  const stopSocket = withSocket((socket) => on<Ticket>(socket, 'ticket', putTicket));
+  const stopSocket = withSocket((socket) => on(socket, 'ticket', putTicket));
   return () => {
     abort.abort();
     stopSocket();

@@ -16,6 +16,7 @@ import {
   NOTE_REQUIRED,
   putTicket,
   subscribeTickets,
+  TICKET_ACTIONS,
   TICKET_STATES,
   ticketAction,
   ticketActions,
@@ -348,4 +349,4 @@ function TicketDetail({ t, county, me }: { t: Ticket; county: County; me: Me }) 
   );
 }
 
-const TICKET_ACTION_KEYS = ['acknowledge', 'start', 'wait_resident', 'wait_parts', 'resolve', 'close', 'escalate', 'return', 'reopen', 'comment'] as const;
+const TICKET_ACTION_KEYS = TICKET_ACTIONS;

@@ -63,3 +63,15 @@ export function residentStep(state: TicketState): ResidentStep {
       return 'resolved';
   }
 }
+
+/** What the controller itself writes into a ticket's history (besides the people's TICKET_ACTIONS). */
+export const TICKET_EVENTS = ['open', 'merge', 'confirm', 'overdue', 'warn', 'propose_resolve', 'withdraw_proposal'] as const;
+export type TicketEvent = (typeof TICKET_EVENTS)[number];
+
+/** The i18n key naming a history entry's action, when there is one. */
+export function historyKey(action: string | undefined): `ticketAction.${TicketAction}` | `ticketEvent.${TicketEvent}` | null {
+  if (action === undefined) return null;
+  if ((TICKET_ACTIONS as readonly string[]).includes(action)) return `ticketAction.${action as TicketAction}`;
+  if ((TICKET_EVENTS as readonly string[]).includes(action)) return `ticketEvent.${action as TicketEvent}`;
+  return null;
+}

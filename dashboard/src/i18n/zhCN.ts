@@ -314,7 +314,7 @@ export const zhCN = {
   'index.notEnough': '按键不足（{n} 次）',
   'index.tooFew': '按键不足',
   'index.empty': '暂无按键',
-  'index.note': '满意 100 分、不满意 0 分；重复和误按不计；不足 5 次不显示分数。',
+  'index.note': '满意 100 分，太亮、太晚各 25 分，不满意 0 分；重复和误按不计；评价不足 5 次时不显示分数。',
   'measure.title': '小事不出小区、难事不出社区',
   'measure.rule': '工单在各级办结的情况',
   'measure.by': '统计周期',
@@ -376,6 +376,13 @@ export const zhCN = {
   'ticketAction.return': '退回下级',
   'ticketAction.reopen': '重新打开',
   'ticketAction.comment': '备注',
+  'ticketEvent.open': '登记',
+  'ticketEvent.merge': '合并按键',
+  'ticketEvent.confirm': '遥测确认故障',
+  'ticketEvent.overdue': '超时自动上报',
+  'ticketEvent.warn': '期限预警',
+  'ticketEvent.propose_resolve': '建议办结',
+  'ticketEvent.withdraw_proposal': '撤回办结建议',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

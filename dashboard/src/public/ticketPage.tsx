@@ -5,7 +5,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { PublicTicket } from '../data/feedbackTypes';
+import { historyKey, type PublicTicket } from '../data/feedbackTypes';
 import { i18nFor } from '../i18n';
 import { TicketSteps } from './ticketSteps';
 import './public.css';
@@ -88,7 +88,7 @@ function TicketPage({ code }: { code: string }) {
             <time dateTime={new Date(h.at).toISOString()}>{zh.stamp(h.at)}</time>{' '}
             {h.toState && h.toState !== h.fromState && <span>{zh.t(`ticketState.${h.toState}`)} </span>}
             {h.toLevel && h.toLevel !== h.fromLevel && <span>→ {zh.t(`level.${h.toLevel}`)} </span>}
-            {!h.toState && !h.toLevel && h.action && <span>{zh.t('publicTicket.update')}</span>}
+            {!h.toState && !h.toLevel && <span>{historyKey(h.action) ? zh.t(historyKey(h.action)!) : zh.t('publicTicket.update')}</span>}
           </li>
         ))}
       </ol>

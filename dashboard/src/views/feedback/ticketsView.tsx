@@ -16,7 +16,7 @@ import {
   NOTE_REQUIRED,
   putTicket,
   subscribeTickets,
-  TICKET_ACTIONS,
+  historyKey,
   TICKET_STATES,
   ticketAction,
   ticketActions,
@@ -159,7 +159,7 @@ function TicketCard({ t, county, withPlace = false }: { t: Ticket; county: Count
   const i = useI18n();
   const c = county.compound(t.compound);
   return (
-    <a class={`tcard tcard--${t.state}`} href={href({ view: 'ticket', code: t.code })} data-ticket={t.code} data-state={t.state} data-level={t.level}>
+    <a class={`tcard tcard--${t.state}`} href={href({ view: 'ticket', code: t.code })} data-ticket={t.code} data-state={t.state} data-level={t.level} data-kind={t.kind} data-ticket-compound={t.compound} data-kiosk={t.kiosk ?? ''}>
       <span class="tcard__code">{t.code}</span>
       <span class="tcard__kind">
         {i.t(`ticketKind.${t.kind}`)}
@@ -235,6 +235,10 @@ function TicketDetail({ t, county, me }: { t: Ticket; county: County; me: Me }) 
     }
   };
   const c = county.compound(t.compound);
+  const historyLabel = (action: string) => {
+    const key = historyKey(action);
+    return key ? i.t(key) : action;
+  };
   return (
     <div class="ticket" data-ticket-detail={t.code} data-state={t.state} data-level={t.level}>
       <a class="back" href={href({ view: 'tickets' })}>
@@ -335,7 +339,7 @@ function TicketDetail({ t, county, me }: { t: Ticket; county: County; me: Me }) 
                 <tr key={n} data-history-action={h.action}>
                   <td>{i.stamp(h.at)}</td>
                   <td>{h.by === 'system' ? i.t('ticket.system') : h.by}</td>
-                  <td>{(TICKET_ACTION_KEYS as readonly string[]).includes(h.action) ? i.t(`ticketAction.${h.action as TicketAction}`) : h.action}</td>
+                  <td>{historyLabel(h.action)}</td>
                   <td>{h.toState ? `${h.fromState ? `${i.t(`ticketState.${h.fromState}`)} → ` : ''}${i.t(`ticketState.${h.toState}`)}` : ''}</td>
                   <td>{h.toLevel ? `${h.fromLevel ? `${i.t(`level.${h.fromLevel}`)} → ` : ''}${i.t(`level.${h.toLevel}`)}` : ''}</td>
                   <td>{h.note ?? ''}</td>
@@ -349,4 +353,4 @@ function TicketDetail({ t, county, me }: { t: Ticket; county: County; me: Me }) 
   );
 }
 
-const TICKET_ACTION_KEYS = TICKET_ACTIONS;
+

@@ -230,7 +230,7 @@ export const en: Record<MessageKey, string> = {
   'history.energy': 'Festival season {year} (New Year\'s eve to the Lantern Festival): energy per night',
   'history.energyTotal': 'Total {kWh} kWh · {cost} {currency}',
   'history.satisfaction': 'Kiosk presses per hour',
-  'history.satisfactionNote': 'The satisfaction index is not computed yet; this shows the count of each button.',
+  'history.satisfactionNote': 'The count of each button; the satisfaction index is on the Feedback page.',
   'history.online': 'Lantern groups online · last 24 h',
   'history.empty': 'No history yet',
   'kiosk.title': 'Residents\' feedback',
@@ -385,4 +385,6 @@ export const en: Record<MessageKey, string> = {
   'ticketEvent.warn': 'deadline warning',
   'ticketEvent.propose_resolve': 'resolution proposed',
   'ticketEvent.withdraw_proposal': 'proposal withdrawn',
+  'index.count': 'opinion presses',
+  'index.gaps': 'Gaps in the index line: fewer than 5 opinion presses that hour.',
 };

@@ -228,7 +228,7 @@ export const zhCN = {
   'history.energy': '{year} 年灯会季（除夕至元宵）每晚用电',
   'history.energyTotal': '合计 {kWh} kWh · {cost} {currency}',
   'history.satisfaction': '居民按键 · 每小时次数',
-  'history.satisfactionNote': '满意度指数尚未启用，这里显示各按键的次数。',
+  'history.satisfactionNote': '这里是各按键的次数；满意度指数见「居民反馈」页。',
   'history.online': '灯组在线率 · 最近 24 小时',
   'history.empty': '暂无历史数据',
   'kiosk.title': '居民反馈',
@@ -383,6 +383,8 @@ export const zhCN = {
   'ticketEvent.warn': '期限预警',
   'ticketEvent.propose_resolve': '建议办结',
   'ticketEvent.withdraw_proposal': '撤回办结建议',
+  'index.count': '评价次数',
+  'index.gaps': '指数线的空缺：该小时评价不足 5 次。',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

@@ -14,6 +14,7 @@ import {
   alerts,
   fetchIndex,
   fetchMeasure,
+  fetchPresses,
   feedbackPresses,
   putAlert,
   subscribeAlerts,
@@ -86,7 +87,16 @@ function LiveFeed({ county, compound }: { county: County; compound?: string | un
   useSubscription(subscribeFeedbackPresses);
   const i = useI18n();
   const { loaded, presses } = useStore(feedbackPresses);
-  const shown = (compound ? presses.filter((p) => p.compound === compound) : presses).slice(0, 30);
+  // The shared feed holds the county's latest; a compound's own page also loads that compound's latest.
+  const [own, setOwn] = useState<readonly FeedbackPress[]>([]);
+  useEffect(() => {
+    setOwn([]);
+    if (!compound) return;
+    const abort = new AbortController();
+    fetchPresses({ compound, limit: 30 }, abort.signal).then(setOwn, () => undefined);
+    return () => abort.abort();
+  }, [compound]);
+  const shown = compound ? mergePresses(presses.filter((p) => p.compound === compound), own).slice(0, 30) : presses.slice(0, 30);
   return (
     <section class="panel" aria-labelledby="ffeed-title" data-testid="feedback-feed">
       <h2 id="ffeed-title" class="panel__title">{i.t('feedback.feed')}</h2>
@@ -103,6 +113,13 @@ function LiveFeed({ county, compound }: { county: County; compound?: string | un
       )}
     </section>
   );
+}
+
+/** Live and loaded presses together, once each, newest first. */
+function mergePresses(a: readonly FeedbackPress[], b: readonly FeedbackPress[]): FeedbackPress[] {
+  const byId = new Map<string, FeedbackPress>();
+  for (const p of [...b, ...a]) byId.set(p.id, p);
+  return [...byId.values()].sort((x, y) => y.receivedAt - x.receivedAt);
 }
 
 function PressRow({ p, county, showCompound }: { p: FeedbackPress; county: County; showCompound: boolean }) {
@@ -287,10 +304,13 @@ function CompoundIndexCharts({ compound }: { compound: string }) {
           testId="index-by-hour"
           title={i.t('index.byHour')}
           times={byHour?.buckets.map((b) => b.start) ?? []}
-          series={[{ label: i.t('index.label'), color: '#56b4e9', values: byHour?.buckets.map((b) => b.index) ?? [] }]}
+          series={[
+            { label: i.t('index.label'), color: '#56b4e9', values: byHour?.buckets.map((b) => b.index) ?? [] },
+            { label: i.t('index.count'), color: '#cc79a7', values: byHour?.buckets.map((b) => b.count) ?? [] },
+          ]}
           format={(v) => String(Math.round(v))}
           empty={empty}
-          note={i.t('index.note')}
+          note={i.t('index.gaps')}
         />
         <UplotChart
           testId="index-by-night"
@@ -302,6 +322,7 @@ function CompoundIndexCharts({ compound }: { compound: string }) {
           empty={empty}
         />
       </div>
+      <p class="muted small">{i.t('index.note')}</p>
     </section>
   );
 }
@@ -351,7 +372,7 @@ export function nodeName(i: I18n, county: County, id: string): string {
 /** The seed's measure: how much was settled at the compound and by the community, how fast, how much climbed. */
 export function MeasureTable({ county, node, compact = false }: { county: County; node?: string | undefined; compact?: boolean }) {
   const i = useI18n();
-  const [by, setBy] = useState<'season' | 'month'>('season');
+  const [by, setBy] = useState<'season' | 'month'>('month');
   const [rows, setRows] = useState<MeasureRow[] | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => {
@@ -367,7 +388,7 @@ export function MeasureTable({ county, node, compact = false }: { county: County
       <p class="muted small">{i.t('measure.rule')}</p>
       {!compact && (
         <div class="measure__by" role="group" aria-label={i.t('measure.by')}>
-          {(['season', 'month'] as const).map((b) => (
+          {(['month', 'season'] as const).map((b) => (
             <button key={b} type="button" class={`button button--small${by === b ? '' : ' button--quiet'}`} aria-pressed={by === b} onClick={() => setBy(b)}>
               {i.t(`measure.by.${b}`)}
             </button>

@@ -38,7 +38,7 @@ export interface KioskLink {
 export function brokerUrl(wsUrl: string, page: Location = location): string {
   let path = '/mqtt';
   try {
-    path = new URL(wsUrl, page.href).pathname || path;
+    if (wsUrl) path = new URL(wsUrl, page.href).pathname || path;
   } catch {
     // A malformed wsUrl: the controller's default path.
   }

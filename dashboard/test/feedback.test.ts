@@ -177,6 +177,30 @@ describe("residents' feedback in the browser", () => {
     await shot(phone, 'public');
   });
 
+  it('escalates with a reason to the community, whose officer can act on it; the staff then cannot', async () => {
+    await staff.goto(`${ctl.httpUrl}/#/tickets/${code}`);
+    await staff.locator(`[data-ticket-detail="${code}"]`).waitFor();
+    // A reason is required, said at the field before anything is sent.
+    await staff.locator('[data-ticket-action="escalate"]').click();
+    await staff.locator('[data-problem="ticket-note"]').waitFor();
+    await staff.locator('#ticket-note').fill('需要社区协调更换灯具');
+    await staff.locator('[data-ticket-action="escalate"]').click();
+    await staff.locator(`[data-ticket-detail="${code}"][data-level="community"]`).waitFor();
+    await staff.locator('[data-testid="ticket-not-yours"]').waitFor();
+    expect(await staff.locator('[data-ticket-action]').count()).toBe(0);
+    // The kiosk says so: 社区办理中.
+    await kiosk.locator(`[data-ticket="${code}"][data-level="community"]`, { hasText: '社区办理中' }).waitFor();
+
+    const officer = await newPage();
+    await officer.goto(`${ctl.httpUrl}/#/tickets`);
+    await signIn(officer, 'nanhu-officer');
+    await officer.locator(`[data-board-level="community"] [data-ticket="${code}"]`).waitFor();
+    await officer.locator(`[data-ticket="${code}"]`).click();
+    await officer.locator('[data-ticket-action="start"]').click();
+    await officer.locator(`[data-ticket-detail="${code}"][data-state="in_progress"]`).waitFor();
+    expect(await officer.locator('[data-testid="ticket-history"]').innerText()).toContain('需要社区协调更换灯具');
+  });
+
   it("keeps another compound's presses and tickets out of 星河家园 staff's screens", async () => {
     // A help request at 南湖逸都 opens a ticket there …
     const other = await simulatedKiosk(OTHER, 'k1');
@@ -197,6 +221,7 @@ describe("residents' feedback in the browser", () => {
     await staff.goto(`${ctl.httpUrl}/#/tickets`);
     await staff.locator(`[data-ticket="${code}"]`).waitFor();
     expect(await staff.locator(`[data-ticket="${theirs!.code}"]`).count()).toBe(0);
+    expect(await staff.locator(`[data-ticket-compound="${OTHER}"]`).count()).toBe(0);
     await staff.goto(`${ctl.httpUrl}/#/tickets/${theirs!.code}`);
     await staff.locator('[data-testid="ticket-missing"]').waitFor();
     expect(await staff.locator(`[data-ticket-detail]`).count()).toBe(0);

@@ -92,7 +92,7 @@ describe('sessions', () => {
     expect(s.setCookie).not.toMatch(/Secure/i);
     const me = await (await as(s, '/api/auth/me')).json();
     expect(me).toMatchObject({ username: 'amy', role: 'staff', scopes: ['alpha'], compounds: ['alpha'], operable: ['alpha'], via: 'session' });
-    expect(me.actions).toEqual(['read', 'operate', 'author']);
+    expect(me.actions).toEqual(['read', 'operate', 'author', 'handle']);
     expect((await fetch(`${ctl.httpUrl}/api/auth/me`)).status).toBe(401);
     expect((await fetch(`${ctl.httpUrl}/api/compounds/alpha`)).status).toBe(401);
     // A wrong token is refused, but not on what is public.

@@ -23,7 +23,7 @@ export function tempDir(prefix = 'caideng-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestController(overrides: ConfigInput = {}, dataDir = tempDir()): Promise<TestController> {
+export async function startTestController(overrides: ConfigInput = {}, dataDir = tempDir(), options: { now?: () => number } = {}): Promise<TestController> {
   const ctl = await startController(
     {
       dataDir,
@@ -33,7 +33,7 @@ export async function startTestController(overrides: ConfigInput = {}, dataDir =
       mqtt: { host: '127.0.0.1', port: 0, ...overrides.mqtt },
       log: { level: 'silent', ...overrides.log },
     },
-    { logger: pino({ level: 'silent' }) },
+    { logger: pino({ level: 'silent' }), ...options },
   );
   const file = () => {
     const f = readProvisioning(dataDir);

@@ -89,7 +89,7 @@ async function call(method: string, path: string, params: Record<string, string>
 }
 
 /** Routes anyone may call; every other one needs a session or a token. */
-const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login']);
+const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login', 'GET /api/public/tickets/:code', 'POST /api/kiosk-page/claim']);
 
 describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 and documents every /api route with an answer, the error body and who may call it', () => {
@@ -215,6 +215,37 @@ describe('real answers match the document', () => {
     await call('GET', `/api/history/faulty-groups?from=${to - 86_400_000}&to=${to}`);
     await call('GET', '/api/history/presses?compound=alpha&limit=5');
     await call('GET', `/api/history?series=power&from=${to}&to=${to - 1}`);
+  });
+
+  it("feedback: presses, index, alerts and their actions, tickets, the public ticket, the measure, the kiosk page", async () => {
+    const k1 = await connectDevice(ctl, 'alpha/kiosk/k1');
+    const kiosk = { compound: 'alpha', role: 'kiosk', device: 'k1' } as const;
+    await subscribe(k1, topic(kiosk, 'receipt'));
+    const t0 = Date.now() - 30_000;
+    const buttons = ['unsatisfied', 'unsatisfied', 'unsatisfied', 'unsatisfied', 'help'];
+    for (const [i, button] of buttons.entries()) {
+      const receipt = new Promise<void>((resolve) => k1.once('message', () => resolve()));
+      await publish(k1, topic(kiosk, 'event'), { v: 1, button, ts: t0 + i * 6000, seq: 100 + i, boot: 'doc' });
+      await receipt;
+    }
+    await ctl.feedback.settled();
+    await ctl.tickets.settled();
+    endClient(k1);
+    const presses = await call('GET', '/api/presses?compound=alpha');
+    expect(presses.body.presses).toHaveLength(5);
+    await call('GET', `/api/feedback/index?compound=alpha&by=night&from=${t0 - 86_400_000}&to=${t0 + 86_400_000}`);
+    const alerts = await call('GET', '/api/alerts?compound=alpha&state=open');
+    expect(alerts.body.alerts[0].kind).toBe('unsatisfied');
+    expect((await call('POST', '/api/alerts/{id}/actions', { id: alerts.body.alerts[0].id }, { body: { action: 'acknowledge' } })).status).toBe(200);
+    const tickets = await call('GET', '/api/tickets?compound=alpha&level=compound');
+    const code = tickets.body.tickets[0].code as string;
+    await call('GET', '/api/tickets/{code}', { code });
+    expect((await call('POST', '/api/tickets/{code}/actions', { code }, { body: { action: 'acknowledge' } })).status).toBe(200);
+    await call('GET', '/api/public/tickets/{code}', { code }, { token: null });
+    await call('GET', '/api/feedback/measure?by=month');
+    const link = await call('POST', '/api/devices/{compound}/kiosk/{device}/page-link', { compound: 'alpha', device: 'k1' }, { body: {} });
+    const claimed = await call('POST', '/api/kiosk-page/claim', {}, { body: { code: link.body.url.split('#k=')[1] }, token: null });
+    expect(claimed.body.username).toBe('alpha/kiosk/k1');
   });
 
   it('covered every documented route with a success answer', () => {

@@ -283,20 +283,20 @@ export class Feedback extends Feature {
       const opinions = within(f.unsatisfiedWindowMs).filter((p) => INDEX_WEIGHTS[p.button] !== undefined);
       const unhappy = opinions.filter((p) => p.button === 'unsatisfied').length;
       if (opinions.length >= f.unsatisfiedMinPresses && unhappy / opinions.length >= f.unsatisfiedShare) {
-        if (!(await this.raisedSince(press.compound, 'unsatisfied', press.receivedAt - f.unsatisfiedWindowMs))) {
+        if (!(await this.raisedSince(press.compound, 'unsatisfied', this.now() - f.unsatisfiedWindowMs))) {
           await this.raise({ compound: press.compound, kind: 'unsatisfied', lit: press.lit, presses: opinions.length });
         }
       }
     }
     if (press.button === 'too_bright') {
       const bright = within(f.tooBrightWindowMs).filter((p) => p.button === 'too_bright').length;
-      if (bright >= f.tooBrightPresses && !(await this.raisedSince(press.compound, 'too_bright', press.receivedAt - f.tooBrightWindowMs))) {
+      if (bright >= f.tooBrightPresses && !(await this.raisedSince(press.compound, 'too_bright', this.now() - f.tooBrightWindowMs))) {
         await this.raise({ compound: press.compound, kind: 'too_bright', lit: press.lit, presses: bright });
       }
     }
     if (press.button === 'broken_lantern') {
       const faulty = press.lit.groups.filter((g) => g.faults.length > 0).map((g) => g.group);
-      if (faulty.length > 0 && !(await this.raisedSince(press.compound, 'broken_with_fault', press.receivedAt - f.mergeWindowMs))) {
+      if (faulty.length > 0 && !(await this.raisedSince(press.compound, 'broken_with_fault', this.now() - f.mergeWindowMs))) {
         await this.raise({ compound: press.compound, kiosk: press.kiosk, kind: 'broken_with_fault', lit: press.lit, presses: 1, groups: faulty });
       }
     }

@@ -60,7 +60,8 @@ export default async function feedbackRoutes(app: FastifyInstance, { feedback, t
     { config: { access: read }, schema: { querystring: PressesQuery, response: { 200: answer(PressesAnswer, 'stored presses, newest first, each with what was lit') } } },
     async (req) => {
       knownCompound(req.query.compound);
-      const { from, to } = range(req.query, 7 * DAY_MS);
+      // Kiosk clocks may run a little ahead of the controller's: the default range reaches a minute past now.
+      const { from, to } = range({ ...req.query, to: req.query.to ?? String(now() + 60_000) }, 7 * DAY_MS);
       const limit = Math.min(2000, req.query.limit === undefined ? 200 : Number(req.query.limit));
       return { presses: await feedback.presses({ ...(req.query.compound ? { compound: req.query.compound } : {}), from, to, limit, keep: compoundFilter(req) }) };
     },

@@ -89,6 +89,8 @@ export class Tickets extends Feature {
   readonly calendar: BusinessCalendar;
   /** Ticket changes run one at a time: a press, a deadline and a person never interleave on one ticket. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Compounds with a live broken-lantern ticket: telemetry from elsewhere costs no query. */
+  private brokenCompounds = new Set<string>();
   readonly counters = { opened: 0, merged: 0, escalated: 0, warnings: 0 };
 
   constructor(
@@ -105,6 +107,7 @@ export class Tickets extends Feature {
 
   override async start(): Promise<void> {
     const { bus } = this.ctx;
+    await this.refreshBroken();
     this.deadlines.handle<EscalatePayload>('ticket.escalate', ({ payload }) => this.serial(() => this.onDeadline(payload)));
     this.deadlines.handle<WarnPayload>('ticket.warn', ({ payload }) => this.serial(() => this.onWarn(payload)));
     this.deadlines.handle<{ alert: string }>('alert.ticket', ({ payload }) => this.serial(() => this.onAlertUnhandled(payload.alert)));
@@ -117,6 +120,10 @@ export class Tickets extends Feature {
       if (alert.state !== 'ticketed') return void this.deadlines.cancel(key);
     });
     bus.on('telemetry.batch', this, ({ rows }) => this.serial(() => this.onTelemetry(rows)));
+    // The broker's retained messages end with the process: a kiosk coming online gets its status again.
+    bus.on('availability.changed', this, ({ compound, kind, id, online }) => {
+      if (kind === 'kiosk' && online) return this.publishStatus(compound, id, true);
+    });
   }
 
   override async stop(): Promise<void> {
@@ -172,6 +179,7 @@ export class Tickets extends Feature {
       }
     }
     await this.save(ticket);
+    if (!open) await this.armClock(ticket);
     await this.ctx.db
       .updateTable('kiosk_presses')
       .set({ ticket: ticket.code })
@@ -192,6 +200,7 @@ export class Tickets extends Feature {
     const at = this.now();
     const ticket = await this.create({ compound: alert.compound, ...(alert.kiosk ? { kiosk: alert.kiosk } : {}), ...(alert.kind === 'broken_with_fault' && alert.groups[0] ? { group: alert.groups[0] } : {}), kind: 'alert', alert: id }, at);
     await this.save(ticket);
+    await this.armClock(ticket);
     await this.alerts.markTicketed(id, ticket.code);
     await this.announce(ticket, ticket.history[0]!);
   }
@@ -442,13 +451,21 @@ export class Tickets extends Feature {
 
   // --- telemetry: broken lanterns confirm themselves ----------------------------------------
 
+  private async refreshBroken(): Promise<void> {
+    const rows = await this.ctx.db.selectFrom('tickets').select('compound_id').distinct().where('kind', '=', 'broken_lantern').where('state', 'not in', ['resolved', 'closed']).execute();
+    this.brokenCompounds = new Set(rows.map((r) => r.compound_id));
+  }
+
   private async onTelemetry(rows: readonly TelemetryRow[]): Promise<void> {
-    // Only groups with a live broken-lantern ticket (or a compound with an untied one) matter.
+    // Only compounds with a live broken-lantern ticket matter.
+    const compounds = [...new Set(rows.map((r) => r.compound).filter((c) => this.brokenCompounds.has(c)))];
+    if (compounds.length === 0) return;
     const live = await this.ctx.db
       .selectFrom('tickets')
       .selectAll()
       .where('kind', '=', 'broken_lantern')
       .where('state', 'not in', ['resolved', 'closed'])
+      .where('compound_id', 'in', compounds)
       .execute();
     if (live.length === 0) return;
     const at = this.now();
@@ -502,12 +519,16 @@ export class Tickets extends Feature {
   }
 
   private async announce(t: TicketView, change: TicketHistoryEntry): Promise<void> {
+    if (t.kind === 'broken_lantern') {
+      if (!DONE.has(t.state)) this.brokenCompounds.add(t.compound);
+      else await this.refreshBroken();
+    }
     this.ctx.bus.emit('ticket.changed', { ticket: t, change });
     if (t.kiosk) await this.publishStatus(t.compound, t.kiosk);
   }
 
   /** The kiosk's retained `status`: its latest tickets, newest first. */
-  async publishStatus(compound: string, kiosk: string): Promise<void> {
+  async publishStatus(compound: string, kiosk: string, onlyIfAny = false): Promise<void> {
     const rows = await this.ctx.db
       .selectFrom('tickets')
       .select(['code', 'state', 'level', 'updated_at'])
@@ -516,6 +537,7 @@ export class Tickets extends Feature {
       .orderBy('updated_at', 'desc')
       .limit(STATUS_TICKETS)
       .execute();
+    if (onlyIfAny && rows.length === 0) return;
     await this.broker
       .publish(
         { compound, role: 'kiosk', device: kiosk },

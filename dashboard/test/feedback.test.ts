@@ -3,7 +3,8 @@
  * demo users): the admin's one-time link sets up the kiosk page, which speaks MQTT over WebSocket with the
  * kiosk's own credentials. A resident presses 灯坏了; within a second the staff's live feed shows it and a
  * ticket appears; the staff acknowledge it; the kiosk page (its retained status topic) and the public page
- * /t/{code} show the new state. And 星河家园's staff see nothing of another compound in the UI.
+ * /t/{code} show the new state. Presses made while the kiosk's uplink is down survive a reload and are sent
+ * when it is back, each stored once. And 星河家园's staff see nothing of another compound in the UI.
  *
  * Needs the built dashboard (`npm run build -w dashboard`; the root `npm test` builds first).
  * `CAIDENG_KEEP_SHOTS=<dir>` saves screenshots of the pages it visits there.
@@ -12,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readProvisioning, startController, type ControllerHandle } from '@caideng/controller';
 import { Kiosk, parseCredentials, type KioskCredential } from '@caideng/simulators';
@@ -30,6 +31,9 @@ let browserMissing: Error | undefined;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 const kiosks: Kiosk[] = [];
+/** The kiosk page's uplink: while down, its WebSocket is closed and every new one refused. */
+let uplinkDown = false;
+const uplinks = new Set<WebSocketRoute>();
 
 const provisioning = () => readProvisioning(dataDir)!;
 const passwordOf = (username: string) => provisioning().users!.find((u) => u.username === username)!.password;
@@ -107,6 +111,12 @@ describe("residents' feedback in the browser", () => {
     const link = (await res.json()) as { url: string };
     expect(link.url).toMatch(new RegExp(`^/kiosk/${OWN}/k1#k=`));
     kiosk = await newPage({ width: 1024, height: 768 });
+    // The kiosk's MQTT-over-WebSocket goes through a switch the test can open (the courtyard's Wi-Fi drops).
+    await kiosk.routeWebSocket(/\/mqtt$/, (ws) => {
+      if (uplinkDown) return ws.close();
+      uplinks.add(ws);
+      ws.connectToServer();
+    });
     await kiosk.goto(`${ctl.httpUrl}${link.url}`);
     await kiosk.locator('[data-link="online"]').waitFor();
     // The code is spent and gone from the address bar; the credentials stay in the page's storage.
@@ -121,6 +131,27 @@ describe("residents' feedback in the browser", () => {
     const again = await newPage();
     await again.goto(`${ctl.httpUrl}${link.url}`);
     await again.locator('[data-testid="kiosk-unprovisioned"]').waitFor();
+  });
+
+  it('keeps presses made offline, across a reload, and sends them when the uplink is back', async () => {
+    uplinkDown = true;
+    for (const ws of uplinks) await ws.close();
+    uplinks.clear();
+    await kiosk.locator('[data-link="offline"]').waitFor();
+    await kiosk.locator('[data-button="satisfied"]').click();
+    await kiosk.locator('[data-testid="kiosk-flash"]', { hasText: '已保存，联网后发送' }).waitFor();
+    await kiosk.locator('[data-button="too_late"]').click();
+    // A power cut while offline: the queue is in the page's storage.
+    await kiosk.reload();
+    await kiosk.locator('[data-link="offline"][data-pending="2"]').waitFor();
+    expect(await kiosk.locator('[data-testid="kiosk-queued"]').innerText()).toContain('2 次待发送');
+    uplinkDown = false;
+    await kiosk.locator('[data-link="online"][data-pending="0"]').waitFor();
+    const res = await fetch(`${ctl.httpUrl}/api/presses?compound=${OWN}`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    const { presses } = (await res.json()) as { presses: Array<{ kiosk: string; button: string; seq: number; boot?: string }> };
+    const fromPage = presses.filter((p) => p.kiosk === 'k1');
+    expect(fromPage.map((p) => [p.button, p.seq]).sort()).toEqual([['satisfied', 1], ['too_late', 2]]);
+    expect(new Set(fromPage.map((p) => p.boot)).size).toBe(1);
   });
 
   it('shows a press of 灯坏了 in the staff feed within a second, and its ticket', async () => {

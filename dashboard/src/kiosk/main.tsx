@@ -122,7 +122,7 @@ function Kiosk({ creds }: { creds: KioskCredentials }) {
   };
 
   return (
-    <div class="kiosk" data-kiosk={`${creds.compound}/${creds.kiosk}`} data-link={state}>
+    <div class="kiosk" data-kiosk={`${creds.compound}/${creds.kiosk}`} data-link={state} data-pending={pending}>
       <header class="kiosk__head">
         <h1 class="kiosk__title">
           {zh.t('kiosk.title')} <span class="kiosk__en" lang="en">{en.t('kiosk.title')}</span>

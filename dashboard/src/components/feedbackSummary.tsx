@@ -3,7 +3,7 @@
  * its open and escalated tickets (from the shared ticket store, so the counts move live).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { fetchIndex, subscribeTickets, tickets, type IndexBucket } from '../data/feedback';
+import { fetchRecentIndex, subscribeTickets, tickets, type IndexBucket } from '../data/feedback';
 import { useStore, useSubscription } from '../lib/store';
 
 export interface CompoundFeedback {
@@ -22,8 +22,7 @@ export function useCompoundFeedback(): (compound: string) => CompoundFeedback {
   useEffect(() => {
     const abort = new AbortController();
     const load = () => {
-      const to = Date.now();
-      fetchIndex({ by: 'night', from: to - DAY, to }, abort.signal).then(
+      fetchRecentIndex({ by: 'night', span: DAY }, abort.signal).then(
         (a) => setTotals(new Map(a.compounds.map((c) => [c.compound, c.total]))),
         () => undefined,
       );

@@ -30,7 +30,9 @@ export function LitSummary({ lit, county, compound }: { lit: Lit; county: County
       {offline.length > 0 && (
         <span class="lit__offline" data-lit-offline={offline.map((g) => g.group).join(',')}>
           {' · '}
-          {i.t('lit.offline', { groups: i.list(offline.slice(0, 3).map((g) => name(g.group))) + (offline.length > 3 ? '…' : '') })}
+          {offline.length === lit.groups.length
+            ? i.t('lit.allOffline')
+            : i.t('lit.offline', { groups: i.list(offline.slice(0, 3).map((g) => name(g.group))) + (offline.length > 3 ? '…' : '') })}
         </span>
       )}
       {faulty.length > 0 && (

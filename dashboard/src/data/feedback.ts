@@ -31,11 +31,25 @@ const query = (q: Record<string, string | number | undefined>) => {
   return s ? `?${s}` : '';
 };
 
+/** The range is by device time; without `to`, up to a day ahead, so a kiosk whose clock runs fast is not left out. */
 export const fetchPresses = (q: { compound?: string; from?: number; to?: number; limit?: number }, signal?: AbortSignal) =>
-  getJson<{ presses: FeedbackPress[] }>(`/api/presses${query(q)}`, signal).then((a) => a.presses);
+  getJson<{ presses: FeedbackPress[] }>(`/api/presses${query({ to: Date.now() + 86_400_000, ...q })}`, signal).then((a) => a.presses);
 
 export const fetchIndex = (q: { compound?: string; from?: number; to?: number; by: IndexBy }, signal?: AbortSignal) =>
   getJson<IndexAnswer>(`/api/feedback/index${query(q)}`, signal, { quiet403: true });
+
+/** How far past now an index query reaches: buckets are by device time, and a kiosk's clock may run ahead. */
+const AHEAD_MS = 6 * 3_600_000;
+
+/**
+ * The index of the `span` before now (and any presses stamped ahead of now), without the empty buckets
+ * after now that the look-ahead would add.
+ */
+export async function fetchRecentIndex(q: { compound?: string; by: IndexBy; span: number }, signal?: AbortSignal): Promise<IndexAnswer> {
+  const now = Date.now();
+  const answer = await fetchIndex({ ...(q.compound ? { compound: q.compound } : {}), by: q.by, from: now - q.span, to: now + AHEAD_MS }, signal);
+  return { ...answer, compounds: answer.compounds.map((c) => ({ ...c, buckets: c.buckets.filter((b) => b.start <= now || b.count > 0 || b.misuse > 0) })) };
+}
 
 export const fetchAlerts = (q: { compound?: string; state?: 'open' | 'acknowledged' | 'all' }, signal?: AbortSignal) =>
   getJson<{ alerts: FeedbackAlert[] }>(`/api/alerts${query(q)}`, signal).then((a) => a.alerts);

@@ -387,4 +387,5 @@ export const en: Record<MessageKey, string> = {
   'ticketEvent.withdraw_proposal': 'proposal withdrawn',
   'index.count': 'opinion presses',
   'index.gaps': 'Gaps in the index line: fewer than 5 opinion presses that hour.',
+  'lit.allOffline': 'every group offline',
 };

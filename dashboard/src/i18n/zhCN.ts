@@ -385,6 +385,7 @@ export const zhCN = {
   'ticketEvent.withdraw_proposal': '撤回办结建议',
   'index.count': '评价次数',
   'index.gaps': '指数线的空缺：该小时评价不足 5 次。',
+  'lit.allOffline': '全部灯组离线',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

@@ -12,7 +12,7 @@ import type { County } from '../../data/county';
 import {
   alertAction,
   alerts,
-  fetchIndex,
+  fetchRecentIndex,
   fetchMeasure,
   fetchPresses,
   feedbackPresses,
@@ -269,8 +269,7 @@ function useIndex(q: { compound?: string | undefined; by: 'hour' | 'night'; span
   useEffect(() => {
     const abort = new AbortController();
     const load = () => {
-      const to = Date.now();
-      fetchIndex({ ...(q.compound ? { compound: q.compound } : {}), by: q.by, from: to - q.span, to }, abort.signal).then(
+      fetchRecentIndex({ ...(q.compound ? { compound: q.compound } : {}), by: q.by, span: q.span }, abort.signal).then(
         (a) => setData(a.compounds),
         () => !abort.signal.aborted && setData((d) => d ?? []),
       );

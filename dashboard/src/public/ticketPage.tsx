@@ -87,7 +87,7 @@ function TicketPage({ code }: { code: string }) {
           <li key={n}>
             <time dateTime={new Date(h.at).toISOString()}>{zh.stamp(h.at)}</time>{' '}
             {h.toState && h.toState !== h.fromState && <span>{zh.t(`ticketState.${h.toState}`)} </span>}
-            {h.toLevel && h.toLevel !== h.fromLevel && <span>→ {zh.t(`level.${h.toLevel}`)} </span>}
+            {h.toLevel && h.toLevel !== h.fromLevel && <span>{h.fromLevel ? `→ ${zh.t(`level.${h.toLevel}`)}` : `（${zh.t(`level.${h.toLevel}`)}）`} </span>}
             {!h.toState && !h.toLevel && <span>{historyKey(h.action) ? zh.t(historyKey(h.action)!) : zh.t('publicTicket.update')}</span>}
           </li>
         ))}

@@ -62,9 +62,9 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** A simulated kiosk of the demo county speaking the real protocol (for presses the browser need not make). */
-async function simulatedKiosk(compound: string, id: string): Promise<Kiosk> {
+async function simulatedKiosk(compound: string, id: string, now?: () => number): Promise<Kiosk> {
   const creds = parseCredentials({ version: 1, mqtt: { url: ctl.mqttUrl }, devices: provisioning().devices.filter((d) => d.compound === compound && d.role === 'kiosk' && d.device === id) });
-  const k = new Kiosk(creds.devices[0] as KioskCredential, { url: ctl.mqttUrl, reconnectPeriodMs: 0 });
+  const k = new Kiosk(creds.devices[0] as KioskCredential, { url: ctl.mqttUrl, reconnectPeriodMs: 0, ...(now ? { now } : {}) });
   kiosks.push(k);
   await k.start();
   return k;
@@ -258,6 +258,24 @@ describe("residents' feedback in the browser", () => {
     expect(await staff.locator(`[data-ticket-detail]`).count()).toBe(0);
     await staff.goto(`${ctl.httpUrl}/#/feedback/${OTHER}`);
     await staff.locator('[data-testid="forbidden"]').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("raises an alert on four 不满意 and records the staff's action on it, with who did it", async () => {
+    // Another kiosk of 星河家园, its presses a few seconds apart by its own clock (not repeats).
+    let n = 0;
+    const base = Date.now();
+    const k2 = await simulatedKiosk(OWN, 'k2', () => base + 6000 * n++);
+    await staff.goto(`${ctl.httpUrl}/#/feedback/${OWN}`);
+    await staff.locator('[data-testid="alerts"]').waitFor();
+    for (let p = 0; p < 4; p++) await k2.press('unsatisfied');
+    const alert = staff.locator('[data-alert][data-kind="unsatisfied"]').first();
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('不满意偏多');
+    await alert.locator('[data-alert-action="dim"]').click();
+    await alert.locator('[data-testid="alert-actions-done"]', { hasText: 'xinghe-staff' }).waitFor();
+    expect(await alert.getAttribute('data-state')).toBe('acted');
+    await shot(staff, 'alerts');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -206,6 +206,7 @@ function AlertItem({ alert: a, county, operable, showCompound }: { alert: Feedba
           {i.t(`alertKind.${a.kind}`)}
         </span>
         {showCompound && <span>{i.name(county.compound(a.compound), a.compound)}</span>}
+        {a.kiosk && <span>{i.name(county.kiosk(a.compound, a.kiosk), a.kiosk)}</span>}
         <time dateTime={new Date(a.raisedAt).toISOString()}>{i.dateTime(a.raisedAt)}</time>
         <span class="tag">{i.t(`alertState.${a.state}`)}</span>
         {a.ticket && (

@@ -4,7 +4,7 @@
  * the fourth press naming the scene that was playing, an unmapped button, scope, the public ticket page's
  * data and the kiosk's retained status.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topic, type AlertView, type ClaimAnswer, type TicketHistoryEntry, type IndexAnswer, type KioskStatus, type PressView, type PublicTicket, type TicketView } from '@caideng/protocol';
 import { io } from 'socket.io-client';
@@ -254,5 +254,43 @@ describe('broken lanterns', () => {
     expect((await proposed).by).toBe('system');
     const after = (await api<{ ticket: TicketView }>(ctl, tokens.admin!, `/api/tickets/${ticket!.code}`)).body.ticket;
     expect(after).toMatchObject({ proposal: 'resolve', state: 'open' });
+  });
+});
+
+describe('late presses', () => {
+  it("joins a press sent late from a kiosk's queue to what was lit at its device time", async () => {
+    const g01 = groups[0]!;
+    await publish(g01, topic({ compound: 'xinghe-jiayuan', role: 'group', device: 'g01' }, 'state'), { v: 1, ts: Date.now(), power: 'on', brightness: 90, scene: { name: 'lotus' } }, { retain: true });
+    await waitForDevice(ctl, 'xinghe-jiayuan/group/g01', (s) => s.state?.scene?.name === 'lotus');
+    const k = await kiosk('xinghe-jiayuan', 'k2');
+    await k.press(ctl, 'too_late', clock.t - 10 * 60 * S);
+    await k.press(ctl, 'too_late', clock.t);
+    const [live, late] = (await presses('xinghe-jiayuan')).filter((p) => p.button === 'too_late');
+    expect(late!.lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'carp', brightness: 200 });
+    expect(live!.lit.groups.find((g) => g.group === 'g01')).toMatchObject({ scene: 'lotus', brightness: 90 });
+  });
+});
+
+describe('kiosk health', () => {
+  it('raises kiosk_offline for a kiosk that stays offline, on the durable deadlines', async () => {
+    const k = await TestKiosk.connect(ctl, 'heping-xiaoqu', 'k1');
+    await publish(k.client, topic(k.address, 'availability'), { v: 1, state: 'online', ts: Date.now() }, { retain: true });
+    await waitForDevice(ctl, 'heping-xiaoqu/kiosk/k1', (s) => s.online);
+    await k.close();
+    await waitForDevice(ctl, 'heping-xiaoqu/kiosk/k1', (s) => !s.online);
+    await vi.waitFor(async () => expect(await ctl.deadlines.get('kiosk-offline/heping-xiaoqu/k1')).toMatchObject({ status: 'pending' }));
+    expect(await alertsOf('heping-xiaoqu')).toEqual([]);
+    clock.t += ctl.config.feedback.kioskOfflineMinutes * 60_000;
+    await ctl.deadlines.poll();
+    expect((await alertsOf('heping-xiaoqu')).map((a) => [a.kind, a.kiosk, a.state])).toEqual([['kiosk_offline', 'k1', 'open']]);
+  });
+
+  it('raises kiosk_silent for a kiosk with no press for days, once per silence', async () => {
+    clock.t += ctl.config.feedback.silentDays * 86_400_000;
+    expect(await ctl.feedback.runSilentCheck()).toBe(true);
+    const silent = async () => (await alertsOf('lianhua-xiaoqu')).filter((a) => a.kind === 'kiosk_silent').map((a) => a.kiosk).sort();
+    expect(await silent()).toEqual(['k1', 'k2']);
+    await ctl.feedback.runSilentCheck();
+    expect(await silent()).toEqual(['k1', 'k2']);
   });
 });

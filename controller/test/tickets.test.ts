@@ -7,7 +7,7 @@
  * Expected times are worked out by hand from the default working hours 08:30–12:00, 13:30–17:30.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TicketView } from '@caideng/protocol';
+import type { MeasureRow, TicketView } from '@caideng/protocol';
 import { tempDir, type TestController } from './helpers.js';
 import { TestKiosk, api, fakeClock, settle, startFeedbackController, tokensOf } from './feedback-helpers.js';
 import { rmSync } from 'node:fs';
@@ -48,7 +48,7 @@ async function jump(to: string): Promise<void> {
 
 beforeAll(async () => {
   ctl = await startFeedbackController(clock, dataDir);
-  tokens = await tokensOf(ctl, { staff: 'xinghe-staff', officer: 'nanhu-officer', admin: 'admin' });
+  tokens = await tokensOf(ctl, { staff: 'xinghe-staff', officer: 'nanhu-officer', committee: 'committee', admin: 'admin' });
 });
 
 afterAll(async () => {
@@ -144,5 +144,15 @@ describe('the chain', () => {
     const overdue = await ticket(codes.waiting);
     expect(overdue).toMatchObject({ level: 'compound', state: 'in_progress' });
     expect(overdue.history.map((h) => h.action)).toContain('overdue');
+  });
+
+  it("measures the seed's rule per node and month: none settled yet, one reached the street, the county and the city", async () => {
+    const rows = (await api<{ rows: MeasureRow[] }>(ctl, tokens.committee!, '/api/feedback/measure?by=month')).body.rows;
+    const county = rows.find((r) => r.node === 'rong-county');
+    expect(county).toMatchObject({ level: 'county', period: '2026-09', tickets: 4, settledAtCompound: 0, settledByCommunity: 0, reachedStreet: 1, reachedCounty: 1, reachedCity: 1 });
+    // First action at the compound: at once (acknowledged) and after 30 min (waiting); at the community 18 h after it arrived.
+    expect(county!.medianFirstActionMs).toMatchObject({ compound: 15 * 60_000, community: 18 * 3_600_000, street: null });
+    const staffRows = (await api<{ rows: MeasureRow[] }>(ctl, tokens.staff!, '/api/feedback/measure')).body.rows;
+    expect(staffRows.map((r) => r.node).sort()).toEqual(['xinghe-chuntian', 'xinghe-jiayuan']);
   });
 });

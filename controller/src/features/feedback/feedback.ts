@@ -35,7 +35,7 @@ import type { AlertActuator } from './actuator.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** A press whose device time is this far behind its receive time came from an offline queue: join it to the history. */
+/** A press whose device time is this far behind the controller's clock came from an offline queue: join it to the history. */
 const LATE_MS = 60_000;
 
 /** Weight of each opinion button in the index (broken_lantern and help are requests, not opinions). */
@@ -137,6 +137,7 @@ export class Feedback extends Feature {
   private readonly windows = new Map<string, WindowPress[]>();
   private readonly silentJob: PeriodicJob;
   private startedAt = 0;
+  private shuttingDown = false;
   /** Presses are classified one at a time, in arrival order (windows and alerts depend on the order). */
   private chain: Promise<void> = Promise.resolve();
   readonly counters = { classified: 0, repeats: 0, misuse: 0, alerts: 0 };
@@ -156,16 +157,24 @@ export class Feedback extends Feature {
 
   override async start(): Promise<void> {
     this.startedAt = this.now();
+    this.shuttingDown = false;
     await this.restoreWindows();
     const { bus } = this.ctx;
     bus.on('press.stored', this, ({ press }) => {
       this.chain = this.chain.then(() => this.classify(press)).catch((err: unknown) => this.log.error({ err }, 'press classification failed'));
       return this.chain;
     });
-    bus.on('availability.changed', this, ({ compound, kind, id, online }) => {
+    bus.on('device.disconnected', this, ({ shutdown }) => {
+      if (shutdown) this.shuttingDown = true;
+    });
+    bus.on('availability.changed', this, async ({ compound, kind, id, online }) => {
       if (kind !== 'kiosk') return;
       const key = `kiosk-offline/${compound}/${id}`;
-      if (online) return void this.deadlines.cancel(key);
+      if (online) return void (await this.deadlines.cancel(key));
+      // A disconnect at shutdown marks every kiosk offline; its `device.disconnected` (shutdown) comes right
+      // after this event, within the same emit: wait one microtask to know, and raise nothing for a restart.
+      await Promise.resolve();
+      if (this.shuttingDown) return;
       return this.deadlines.schedule({ kind: 'kiosk.offline', key, dueAt: this.now() + this.ctx.config.feedback.kioskOfflineMinutes * 60_000, payload: { compound, kiosk: id } });
     });
     this.deadlines.handle<{ compound: string; kiosk: string }>('kiosk.offline', async ({ payload }) => {
@@ -223,7 +232,7 @@ export class Feedback extends Feature {
     const wasFlagged = press.ts < k.flaggedUntil;
     if (fast) k.flaggedUntil = press.ts + f.misuseQuietMs;
     const misuse = fast || wasFlagged;
-    const lit = press.receivedAt - press.ts > LATE_MS ? await this.lit.at(press.compound, press.ts) : this.lit.current(press.compound);
+    const lit = this.now() - press.ts > LATE_MS ? await this.lit.at(press.compound, press.ts) : this.lit.current(press.compound);
     await this.ctx.db
       .updateTable('kiosk_presses')
       .set({ repeat: repeat ? 1 : 0, misuse: misuse ? 1 : 0, lit_json: JSON.stringify(lit) })

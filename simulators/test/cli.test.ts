@@ -38,6 +38,13 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(argv as string[])).toThrow(CliUsageError);
     expect(() => parseCliArgs(argv as string[])).toThrow(message);
   });
+
+  it('reads a scenario, whose credentials default to the controller\'s file', () => {
+    const parsed = parseCliArgs(['--scenario', 'feedback-night', '--speed', '1200']);
+    expect(parsed.help === false && parsed.options).toMatchObject({ scenario: 'feedback-night', speed: 1200, credentials: 'var/data/credentials.json' });
+    expect(() => parseCliArgs(['--scenario', 'carnival'])).toThrow(/--scenario must be one of feedback-night, got 'carnival'/);
+    expect(() => parseCliArgs(['--scenario', 'feedback-night', '--speed', '0'])).toThrow(/--speed must be a number >= 1/);
+  });
 });
 
 describe('runCli', () => {

@@ -172,11 +172,16 @@ describe("residents' feedback in the browser", () => {
     await kiosk.locator('[data-testid="kiosk-flash"][data-state="received"]').waitFor();
     expect(await kiosk.locator('[data-testid="kiosk-flash"]').innerText()).toContain('已收到 ✓');
 
-    // The ticket it opened is on the board, pushed live: open, at the compound.
+    // The feed names the ticket the press opened …
+    const link = row.locator('[data-ticket-link]');
+    await link.waitFor();
+    const linked = await link.getAttribute('data-ticket-link');
+    // … which is on the board, pushed live: open, at the compound.
     await staff.locator('[data-testid="nav-tickets"]').click();
     const card = staff.locator(`[data-testid="tickets"] [data-ticket-compound="${OWN}"][data-kiosk="k1"][data-kind="broken_lantern"]`);
     await card.waitFor();
     code = (await card.getAttribute('data-ticket'))!;
+    expect(code).toBe(linked);
     expect(await card.getAttribute('data-state')).toBe('open');
     expect(await card.getAttribute('data-level')).toBe('compound');
     await shot(staff, 'board');

@@ -96,12 +96,29 @@ export const subscribeFeedbackPresses = refCounted(() => {
       }),
     )
     .catch(() => feedbackPresses.update((prev) => ({ ...prev, loaded: true })));
-  const stopSocket = withSocket((socket) =>
-    on(socket, 'press', (p: FeedbackPress) => {
+  // A press is pushed as soon as it is stored; the ticket it opens or joins comes a moment later. Then the
+  // compound's latest presses are read again, so the feed names the ticket.
+  const withTickets = (compound: string) =>
+    fetchPresses({ compound, limit: 20 }, abort.signal)
+      .then((fresh) => {
+        const byId = new Map(fresh.map((p) => [p.id, p]));
+        feedbackPresses.update((prev) => ({ ...prev, presses: prev.presses.map((p) => byId.get(p.id) ?? p) }));
+      })
+      .catch(() => undefined);
+  const stopSocket = withSocket((socket) => {
+    const offPress = on(socket, 'press', (p: FeedbackPress) => {
       if (!p.id) return; // a press of a controller without the feedback feature
       feedbackPresses.update((prev) => ({ ...prev, presses: [p, ...prev.presses.filter((q) => q.id !== p.id)].slice(0, KEEP_PRESSES) }));
-    }),
-  );
+    });
+    const offTicket = on(socket, 'ticket', (t: Ticket) => {
+      const last = t.history[t.history.length - 1]?.action;
+      if ((last === 'open' || last === 'merge') && feedbackPresses.get().presses.some((p) => p.compound === t.compound && !p.ticket)) void withTickets(t.compound);
+    });
+    return () => {
+      offPress();
+      offTicket();
+    };
+  });
   return () => {
     abort.abort();
     stopSocket();

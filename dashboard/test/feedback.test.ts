@@ -257,6 +257,12 @@ describe("residents' feedback in the browser", () => {
     await staff.goto(`${ctl.httpUrl}/#/tickets`);
     await staff.locator(`[data-ticket="${code}"]`).waitFor();
     expect(await staff.locator(`[data-ticket="${theirs!.code}"]`).count()).toBe(0);
+    // On a phone the board is a list, without sideways scrolling.
+    await staff.setViewportSize({ width: 375, height: 800 });
+    await staff.locator(`[data-testid="ticket-list"] [data-ticket="${code}"]`).waitFor();
+    expect(await staff.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await shot(staff, 'tickets-phone');
+    await staff.setViewportSize({ width: 1280, height: 860 });
     expect(await staff.locator(`[data-ticket-compound="${OTHER}"]`).count()).toBe(0);
     await staff.goto(`${ctl.httpUrl}/#/tickets/${theirs!.code}`);
     await staff.locator('[data-testid="ticket-missing"]').waitFor();

@@ -20,6 +20,9 @@ import { CountyView } from './views/countyView';
 import { RefusalBanner } from './views/forbiddenView';
 import { NotFound } from './views/notFound';
 import { SignInView } from './views/signInView';
+import { resetFeedback } from './data/feedback';
+import { FeedbackView } from './views/feedback/feedbackView';
+import { TicketsView, TicketView } from './views/feedback/ticketsView';
 
 /** Forgets everything the previous user could see: the next user's registry and live state are their own. */
 function resetData(): void {
@@ -29,6 +32,7 @@ function resetData(): void {
   presses.set([]);
   powerHistory.set([]);
   refusal.set(null);
+  resetFeedback();
 }
 
 export function App() {
@@ -109,6 +113,12 @@ function Shell({ me, route }: { me: Me; route: Route }) {
           <CompoundView county={ready} id={route.compound} me={me} />
         ) : route.view === 'admin' ? (
           <LazyAdmin county={ready} me={me} tab={route.tab} />
+        ) : route.view === 'feedback' ? (
+          <FeedbackView county={ready} compound={route.compound} me={me} />
+        ) : route.view === 'tickets' ? (
+          <TicketsView county={ready} me={me} />
+        ) : route.view === 'ticket' ? (
+          <TicketView county={ready} code={route.code} me={me} />
         ) : (
           <NotFound />
         )}

@@ -143,7 +143,7 @@ describe('dashboard history', () => {
     expect(await energy.locator('.u-legend').innerText()).toContain('kWh');
     expect(await paintedPixels('energy-chart')).toBeGreaterThan(500);
     await page.locator('[data-testid="satisfaction-chart"] .uplot canvas').waitFor();
-    expect(await page.locator('[data-testid="satisfaction-chart"] .uchart__note').innerText()).toContain('满意度指数尚未启用');
+    expect(await page.locator('[data-testid="satisfaction-chart"] .uchart__note').innerText()).toContain('满意度指数见「居民反馈」页');
     expect(pageErrors).toEqual([]);
     if (process.env.CAIDENG_KEEP_SHOTS) await page.screenshot({ path: join(process.env.CAIDENG_KEEP_SHOTS, 'history-compound.png'), fullPage: true });
   });

@@ -16,3 +16,5 @@ export * from './wire.js';
 export * from './cli/options.js';
 export * from './cli/run.js';
 export * from './startScheduler.js';
+export * from './scenarios/clock.js';
+export * from './scenarios/feedbackNight.js';

@@ -20,7 +20,7 @@ describe('parseCliArgs', () => {
       options: {
         credentials: 'c.json', url: 'mqtt://127.0.0.1:1884', compounds: 2, groupsPerCompound: 3, kiosksPerCompound: 1,
         telemetryIntervalMs: 1000, pressRatePerMinute: 2.5, seed: 9, connectConcurrency: 50, statsIntervalS: 60, logLevel: 'info',
-        at: undefined, speed: 1,
+        at: undefined, speed: undefined,
         faults: { drop: ['a/group/g1'], flap: [{ username: 'a/group/g2', everyS: 5 }], telemetryFaults: [{ username: 'a/group/g3', code: 'lamp_failure' }], malformedPerMinute: 6 },
       },
     });
@@ -45,6 +45,13 @@ describe('parseCliArgs', () => {
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv as string[])).toThrow(CliUsageError);
     expect(() => parseCliArgs(argv as string[])).toThrow(message);
+  });
+
+  it('reads a scenario, whose credentials default to the controller\'s file', () => {
+    const parsed = parseCliArgs(['--scenario', 'feedback-night', '--speed', '1200']);
+    expect(parsed.help === false && parsed.options).toMatchObject({ scenario: 'feedback-night', speed: 1200, credentials: 'var/data/credentials.json' });
+    expect(() => parseCliArgs(['--scenario', 'carnival'])).toThrow(/--scenario must be one of feedback-night, got 'carnival'/);
+    expect(() => parseCliArgs(['--scenario', 'feedback-night', '--speed', '0'])).toThrow(/--speed must be a number > 0/);
   });
 });
 

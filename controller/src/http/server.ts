@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
@@ -98,6 +98,12 @@ function toArray<T>(v: T | T[] | undefined): T[] {
 export async function registerDashboard(app: FastifyInstance): Promise<void> {
   if (existsSync(DASHBOARD_DIR)) {
     await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: ['index.html'], wildcard: true });
+    // Residents' pages, no login: the courtyard kiosk's touch page (its credentials come from the admin's
+    // one-time link, POST /api/kiosk-page/claim) and the public ticket page (GET /api/public/tickets/:code).
+    // Each is one HTML file whatever the ids in the path; the page reads them from its address.
+    const page = (file: string) => async (_req: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile(file);
+    app.get('/kiosk/:compound/:kiosk', page('kiosk.html'));
+    app.get('/t/:code', page('ticket.html'));
   } else {
     app.get('/', async (_req, reply) =>
       reply.type('text/plain; charset=utf-8').send('caideng controller: the dashboard is not built (npm run build -w dashboard)'),

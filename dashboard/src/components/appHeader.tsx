@@ -24,6 +24,12 @@ export function AppHeader({ county, me, route }: { county: County | undefined; m
         <a href={href({ view: 'county' })} aria-current={route.view === 'county' ? 'page' : undefined}>
           {i.t('nav.overview')}
         </a>
+        <a href={href({ view: 'feedback' })} aria-current={route.view === 'feedback' ? 'page' : undefined} data-testid="nav-feedback">
+          {i.t('nav.feedback')}
+        </a>
+        <a href={href({ view: 'tickets' })} aria-current={route.view === 'tickets' || route.view === 'ticket' ? 'page' : undefined} data-testid="nav-tickets">
+          {i.t('nav.tickets')}
+        </a>
         {(admin || audit) && (
           <a href={href({ view: 'admin', tab: admin ? 'users' : 'audit' })} aria-current={route.view === 'admin' ? 'page' : undefined} data-testid="nav-admin">
             {admin ? i.t('nav.admin') : i.t('nav.audit')}

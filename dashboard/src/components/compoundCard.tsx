@@ -3,6 +3,7 @@ import { deviceKey, groupCondition, type CompoundSummary, type DeviceStatus } fr
 import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
+import type { CompoundFeedback } from './feedbackSummary';
 import { GroupTile } from './groupTile';
 
 /** A compound on the county overview: where it is, its numbers, and its lantern groups at a glance. */
@@ -11,8 +12,10 @@ export function CompoundCard(props: {
   compound: CompoundInfo;
   summary: CompoundSummary | undefined;
   devices: ReadonlyMap<string, DeviceStatus>;
+  /** Residents' feedback: the index over the last day, open and escalated tickets. */
+  feedback?: CompoundFeedback;
 }) {
-  const { county, compound, summary, devices } = props;
+  const { county, compound, summary, devices, feedback } = props;
   const i = useI18n();
   const sceneTitle = useSceneTitle();
   const faults = summary?.faults ?? 0;
@@ -38,6 +41,16 @@ export function CompoundCard(props: {
         <Stat name="kiosks" label={i.t('kpi.kiosksOnline')} value={`${summary?.kiosksOnline ?? 0}/${summary?.kiosks ?? compound.kiosks.length}`} />
         <Stat name="faults" label={i.t('kpi.faults')} value={String(faults)} alert={faults > 0} />
         <Stat name="watts" label={i.t('kpi.watts')} value={i.watts(summary?.watts ?? 0)} />
+        {feedback && (
+          <>
+            <Stat
+              name="index"
+              label={i.t('kpi.index')}
+              value={!feedback.index ? '–' : feedback.index.index === null ? i.t('index.tooFew') : String(feedback.index.index)}
+            />
+            <Stat name="tickets" label={i.t('kpi.tickets')} value={`${feedback.open} / ${feedback.escalated}`} alert={feedback.escalated > 0} />
+          </>
+        )}
       </dl>
       <ul class="tiles">
         {groups.map(({ group, status }) => (

@@ -1,7 +1,7 @@
 /**
  * History charts (uPlot) of the county or of one compound, from the controller's metrics store: power and
  * online share over the last 24 hours, energy per night of the festival season, and kiosk presses per hour
- * by button (the satisfaction index itself is not computed yet; the counts are what exists).
+ * by button (the satisfaction index itself is on the feedback page).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { KioskButton } from '@caideng/protocol';

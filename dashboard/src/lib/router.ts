@@ -1,7 +1,8 @@
 /**
  * Hash routing: `#/` is the county overview, `#/compound/<id>` one compound, `#/signin?next=<path>` the
  * sign-in page (back to `next` afterwards), `#/admin/<tab>` users, tokens and the audit log. Works from
- * any static host.
+ * any static host. `#/feedback[/<compound>]` residents' feedback, `#/tickets` the ticket board and
+ * `#/tickets/<code>` one ticket.
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -13,7 +14,10 @@ export type Route =
   | { view: 'compound'; compound: string }
   | { view: 'signin'; next?: string }
   | { view: 'admin'; tab?: AdminTab }
-  | { view: 'notFound'; path: string };
+  | { view: 'notFound'; path: string }
+  | { view: 'feedback'; compound?: string }
+  | { view: 'tickets' }
+  | { view: 'ticket'; code: string };
 
 export function parseRoute(hash: string): Route {
   const full = hash.replace(/^#/, '') || '/';
@@ -31,6 +35,11 @@ export function parseRoute(hash: string): Route {
     if (tab === undefined) return { view: 'admin' };
     if ((ADMIN_TABS as readonly string[]).includes(tab)) return { view: 'admin', tab: tab as AdminTab };
   }
+  const f = /^\/feedback(?:\/([a-z0-9][a-z0-9-]{0,47}))?\/?$/.exec(path);
+  if (f) return f[1] ? { view: 'feedback', compound: f[1] } : { view: 'feedback' };
+  if (path === '/tickets' || path === '/tickets/') return { view: 'tickets' };
+  const t = /^\/tickets\/([A-Za-z0-9-]{3,32})\/?$/.exec(path);
+  if (t) return { view: 'ticket', code: t[1]! };
   return { view: 'notFound', path: full };
 }
 
@@ -46,6 +55,12 @@ export function href(route: Route): string {
       return route.tab ? `#/admin/${route.tab}` : '#/admin';
     case 'notFound':
       return `#${route.path}`;
+    case 'feedback':
+      return route.compound ? `#/feedback/${route.compound}` : '#/feedback';
+    case 'tickets':
+      return '#/tickets';
+    case 'ticket':
+      return `#/tickets/${encodeURIComponent(route.code)}`;
   }
 }
 

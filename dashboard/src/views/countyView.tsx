@@ -11,6 +11,8 @@ import { presses, subscribePresses } from '../data/presses';
 import { useI18n } from '../i18n';
 import { useStore, useSubscription } from '../lib/store';
 import { useDocumentTitle } from './title';
+import { useCompoundFeedback } from '../components/feedbackSummary';
+import { MeasureTable } from './feedback/feedbackView';
 
 export function CountyView({ county }: { county: County }) {
   useSubscription(subscribePowerHistory);
@@ -19,6 +21,7 @@ export function CountyView({ county }: { county: County }) {
   const state = useStore(live);
   const history = useStore(powerHistory);
   const feed = useStore(presses);
+  const feedbackOf = useCompoundFeedback();
   useDocumentTitle(i.name(county.info.county));
   // The registry and the pushes are narrowed to the user's scope by the controller; the totals add up
   // exactly the compounds shown, so they always match the cards below.
@@ -44,10 +47,11 @@ export function CountyView({ county }: { county: County }) {
         {county.compounds.length === 0 && <p class="panel muted" data-testid="no-compounds">{i.t('county.none')}</p>}
         <div class="cards" data-testid="compounds">
           {county.compounds.map((c) => (
-            <CompoundCard key={c.id} county={county} compound={c} summary={state.summaries.get(c.id)} devices={state.devices} />
+            <CompoundCard key={c.id} county={county} compound={c} summary={state.summaries.get(c.id)} devices={state.devices} feedback={feedbackOf(c.id)} />
           ))}
         </div>
       </section>
+      <MeasureTable county={county} compact />
     </>
   );
 }

@@ -5,6 +5,13 @@ import type { FaultPlan } from '../faults.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import type { FaultCode } from '../wire.js';
 
+/** Scripted scenarios (simulators/src/scenarios/). */
+export const SCENARIOS = ['feedback-night'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Where a controller started without --data-dir writes the credentials file. */
+export const DEFAULT_CREDENTIALS = 'var/data/credentials.json';
+
 export const USAGE = `Usage: node simulators/dist/cli.js --credentials FILE [options]
 
 Simulated lantern groups and kiosks of the county, one MQTT connection each.
@@ -25,9 +32,12 @@ Simulated lantern groups and kiosks of the county, one MQTT connection each.
   --connect-concurrency N       connections opened at once (default 50)
   --at ISO                      the county's clock starts at this instant (a demo evening), e.g. 2027-02-05T18:30+08:00
   --speed N                     the county's clock runs N times faster than real time (default 1; with the
-                                controller's demo clock: the same --at and --speed)
+                                controller's demo clock: the same --at and --speed); with --scenario, the
+                                scenario's clock speed (default 600)
   --stats-interval-s S          log fleet counters every S seconds (default 60; 0 = off)
   --log-level LEVEL             ${LOG_LEVELS.join(', ')} (default info)
+  --scenario NAME               run a scripted scenario and exit instead: ${SCENARIOS.join(', ')}
+                                (credentials default var/data/credentials.json); prints its report as JSON
   -h, --help                    this text
 
 USER is a device username, e.g. xinghe-jiayuan/group/g01.`;
@@ -47,7 +57,9 @@ export interface CliOptions {
   faults: FaultPlan;
   /** --at: epoch ms the county's clock starts at; undefined: real time. */
   at: number | undefined;
-  speed: number;
+  scenario: ScenarioName | undefined;
+  /** --speed as given: the county's clock speed (default 1), or a scenario's clock speed (its own default). */
+  speed: number | undefined;
 }
 
 export class CliUsageError extends Error {
@@ -108,6 +120,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'stats-interval-s': { type: 'string' },
         'log-level': { type: 'string' },
         at: { type: 'string' },
+        scenario: { type: 'string' },
         speed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -118,6 +131,10 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     throw new CliUsageError(unknown ? `unknown option '${unknown[1]}'` : ((err as Error).message.split('\n')[0] ?? String(err)));
   }
   if (values.help) return { help: true };
+  if (values.scenario !== undefined && !(SCENARIOS as readonly string[]).includes(values.scenario)) {
+    throw new CliUsageError(`--scenario must be one of ${SCENARIOS.join(', ')}, got '${values.scenario}'`);
+  }
+  if (values.scenario && !values.credentials) values.credentials = DEFAULT_CREDENTIALS;
   if (!values.credentials) throw new CliUsageError('--credentials FILE is required (the controller writes it, e.g. var/demo/credentials.json)');
   if (values.url !== undefined && !/^(mqtts?|wss?|tcp|tls):\/\/./.test(values.url)) {
     throw new CliUsageError(`--url must be a broker URL such as mqtt://127.0.0.1:1883, got '${values.url}'`);
@@ -143,8 +160,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     at = Date.parse(values.at);
     if (!Number.isFinite(at)) throw new CliUsageError(`--at must be an ISO 8601 instant, e.g. 2027-02-05T18:30+08:00, got '${values.at}'`);
   }
-  const speed = decimal('speed', values.speed, 0) ?? 1;
-  if (!(speed > 0) || speed > 3600) throw new CliUsageError(`--speed must be a number > 0 and <= 3600, got '${values.speed}'`);
+  const speed = decimal('speed', values.speed, 0);
+  if (speed !== undefined && (!(speed > 0) || speed > 3600)) throw new CliUsageError(`--speed must be a number > 0 and <= 3600, got '${values.speed}'`);
 
   return {
     help: false,
@@ -168,6 +185,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         telemetryFaults,
         malformedPerMinute: decimal('malformed-rate', values['malformed-rate'], 0) ?? 0,
       },
+      scenario: values.scenario as ScenarioName | undefined,
     },
   };
 }

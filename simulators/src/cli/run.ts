@@ -6,7 +6,8 @@ import { startCounty, type County } from '../county.js';
 import { realClock, shiftedClock } from '../clock.js';
 import { renderedScenePowerModel } from '../power.js';
 import { createJsonLogger } from '../log.js';
-import { CliUsageError, parseCliArgs, USAGE } from './options.js';
+import { runFeedbackNight } from '../scenarios/feedbackNight.js';
+import { CliUsageError, parseCliArgs, USAGE, type CliOptions } from './options.js';
 
 export interface CliIo {
   /** Where log lines go. Default process.stdout. */
@@ -40,6 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   }
   const options = parsed.options;
   const log = createJsonLogger({ ns: 'simulators', level: options.logLevel, ...(io.write ? { write: io.write } : {}) });
+  if (options.scenario) return runScenario(options, log, io.write ?? ((line: string) => void process.stdout.write(line)));
 
   // Wait for a stop request from the moment we start: a SIGTERM while connecting must also stop cleanly.
   let requestStop: (why: string) => void = () => {};
@@ -69,7 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       seed: options.seed,
       faults: options.faults,
       connectConcurrency: options.connectConcurrency,
-      clock: options.at !== undefined || options.speed !== 1 ? shiftedClock(options.at ?? Date.now(), options.speed) : realClock,
+      clock: options.at !== undefined || (options.speed ?? 1) !== 1 ? shiftedClock(options.at ?? Date.now(), options.speed ?? 1) : realClock,
       // The demo meters what the lanterns would really draw: each scene's frame, rendered by the scenes library.
       powerModel: renderedScenePowerModel,
       log,
@@ -112,5 +114,24 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
       process.off('SIGTERM', onSigterm);
     }
     io.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A scripted scenario: runs it to its end, prints its report as one JSON line, stops its devices. */
+async function runScenario(options: CliOptions, log: ReturnType<typeof createJsonLogger>, write: (line: string) => void): Promise<number> {
+  try {
+    const night = await runFeedbackNight({
+      credentials: options.credentials,
+      ...(options.url ? { url: options.url } : {}),
+      ...(options.speed ? { speed: options.speed } : {}),
+      seed: options.seed,
+      log,
+    });
+    await night.stop();
+    write(`${JSON.stringify(night.report)}\n`);
+    return night.report.unconfirmed === 0 ? 0 : 1;
+  } catch (err) {
+    log.error('scenario failed', { err });
+    return 1;
   }
 }

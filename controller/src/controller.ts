@@ -44,7 +44,7 @@ import syncRoutes from './features/sync/routes.js';
 import { LitHistory } from './features/feedback/litHistory.js';
 import { Feedback } from './features/feedback/feedback.js';
 import { Tickets } from './features/feedback/tickets.js';
-import { CommandActuator } from './features/feedback/actuator.js';
+import { OverrideActuator } from './features/feedback/actuator.js';
 import feedbackRoutes from './features/feedback/routes.js';
 import kioskPageRoutes from './features/feedback/kioskPage.js';
 import { KIOSK_BUTTONS } from '@caideng/protocol';
@@ -125,7 +125,7 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const unwatchClock = clock.onJump(() => deadlines.wake());
   const scheduler = new Scheduler(ctx, { registry, state, commands, broker, deadlines, scenes, clock, tree: () => accounts.tree });
   const litHistory = new LitHistory(ctx, registry, state, now);
-  const feedback = new Feedback(ctx, registry, state, litHistory, deadlines, new CommandActuator(commands), now);
+  const feedback = new Feedback(ctx, registry, state, litHistory, deadlines, new OverrideActuator({ now: () => clock.now(), createOverride: (c, req, by) => scheduler.createOverride(c, req, by) }), now);
   const tickets = new Tickets(ctx, registry, deadlines, broker, feedback, now);
   const metrics = new Metrics(ctx, {
     summaries: () => state.summaries(),

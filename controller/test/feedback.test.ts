@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { topic, type AlertView, type ClaimAnswer, type TicketHistoryEntry, type IndexAnswer, type KioskStatus, type PressView, type PublicTicket, type TicketView } from '@caideng/protocol';
 import { io } from 'socket.io-client';
 import { connect, connectDevice, nextMessage, publish, subscribe, tempDir, waitForDevice, type TestController } from './helpers.js';
+import { endOfNight } from '../src/features/feedback/actuator.js';
 import { TestKiosk, api, fakeClock, registryWithButtons, settle, startFeedbackController, tokensOf } from './feedback-helpers.js';
 
 const clock = fakeClock(Date.now());
@@ -129,8 +130,15 @@ describe('alerts', () => {
     expect(acted.status).toBe(200);
     expect(acted.body.alert.state).toBe('acted');
     expect(acted.body.alert.actions).toMatchObject([{ action: 'dim', by: 'xinghe-staff', result: expect.stringContaining('brightness 80') }]);
-    const commandId = /command ([0-9a-f-]+)/.exec(acted.body.alert.actions[0]!.result!)![1]!;
-    expect(await ctl.commands.get(commandId)).toMatchObject({ compound: 'xinghe-chuntian', source: 'manual', issuer: 'xinghe-staff', command: { brightness: 80 } });
+    // The action is a scheduler override by the person who pressed it, lasting until 06:00 the next morning.
+    const overrideId = /override ([A-Za-z0-9_-]+)/.exec(acted.body.alert.actions[0]!.result!)![1]!;
+    const overrides = await api<{ overrides: Array<{ id: string; by: string; brightness?: number; until: number }> }>(ctl, tokens.staff!, '/api/compounds/xinghe-chuntian/overrides');
+    const override = overrides.body.overrides.find((o) => o.id === overrideId);
+    expect(override).toMatchObject({ by: 'xinghe-staff', brightness: 80 });
+    // Overrides last whole minutes: it ends within the minute after 06:00.
+    const morning = endOfNight(ctl.clock.now(), 'Asia/Shanghai');
+    expect(override!.until).toBeGreaterThanOrEqual(morning);
+    expect(override!.until).toBeLessThan(morning + 60_000);
     // The Nanhu officer reads the compound but does not operate its lanterns.
     expect((await api(ctl, tokens.officer!, `/api/alerts/${alert!.id}/actions`, { action: 'quiet' })).status).toBe(403);
   });

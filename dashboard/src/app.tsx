@@ -19,6 +19,7 @@ import { CompoundView } from './views/compoundView';
 import { CountyView } from './views/countyView';
 import { RefusalBanner } from './views/forbiddenView';
 import { NotFound } from './views/notFound';
+import { ScheduleView } from './views/schedule/scheduleView';
 import { SignInView } from './views/signInView';
 
 /** Forgets everything the previous user could see: the next user's registry and live state are their own. */
@@ -107,6 +108,8 @@ function Shell({ me, route }: { me: Me; route: Route }) {
           <CountyView county={ready} />
         ) : route.view === 'compound' ? (
           <CompoundView county={ready} id={route.compound} me={me} />
+        ) : route.view === 'schedule' ? (
+          <ScheduleView county={ready} compound={route.compound} me={me} />
         ) : route.view === 'admin' ? (
           <LazyAdmin county={ready} me={me} tab={route.tab} />
         ) : (

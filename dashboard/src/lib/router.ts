@@ -1,7 +1,7 @@
 /**
  * Hash routing: `#/` is the county overview, `#/compound/<id>` one compound, `#/signin?next=<path>` the
  * sign-in page (back to `next` afterwards), `#/admin/<tab>` users, tokens and the audit log. Works from
- * any static host.
+ * any static host. `#/schedule/<id>` is a compound's schedule, `#/schedule` the schedule of the user's area.
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -13,7 +13,8 @@ export type Route =
   | { view: 'compound'; compound: string }
   | { view: 'signin'; next?: string }
   | { view: 'admin'; tab?: AdminTab }
-  | { view: 'notFound'; path: string };
+  | { view: 'notFound'; path: string }
+  | { view: 'schedule'; compound?: string };
 
 export function parseRoute(hash: string): Route {
   const full = hash.replace(/^#/, '') || '/';
@@ -31,6 +32,8 @@ export function parseRoute(hash: string): Route {
     if (tab === undefined) return { view: 'admin' };
     if ((ADMIN_TABS as readonly string[]).includes(tab)) return { view: 'admin', tab: tab as AdminTab };
   }
+  const sc = /^\/schedule(?:\/([a-z0-9][a-z0-9-]{0,47}))?\/?$/.exec(path);
+  if (sc) return sc[1] ? { view: 'schedule', compound: sc[1] } : { view: 'schedule' };
   return { view: 'notFound', path: full };
 }
 
@@ -46,6 +49,8 @@ export function href(route: Route): string {
       return route.tab ? `#/admin/${route.tab}` : '#/admin';
     case 'notFound':
       return `#${route.path}`;
+    case 'schedule':
+      return route.compound ? `#/schedule/${route.compound}` : '#/schedule';
   }
 }
 

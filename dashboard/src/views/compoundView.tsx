@@ -8,6 +8,8 @@ import { KpiStrip } from '../components/kpiStrip';
 import { PlayControls } from '../components/playControls';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
+import { formatSkew } from '../components/groupTile';
+import { SkewHistogram } from '../components/skewHistogram';
 import { StatusBadge } from '../components/statusBadge';
 import { ApiError, getJson } from '../data/api';
 import { canOperate, type Me } from '../data/auth';
@@ -15,6 +17,7 @@ import type { CompoundInfo, County } from '../data/county';
 import { HISTORY_WINDOW_MS, powerHistory, subscribePowerHistory } from '../data/history';
 import { deviceKey, groupCondition, live, totals } from '../data/live';
 import { presses, subscribePresses } from '../data/presses';
+import { skewOf } from '../data/schedule';
 import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
@@ -86,6 +89,11 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
         <p class="compound__playing" data-testid="now-playing">
           {playing.length > 0 ? i.t('compound.playing', { scenes: i.list(playing.map(sceneTitle)) }) : i.t('compound.nothingPlaying')}
         </p>
+        <p>
+          <a class="button button--small" href={href({ view: 'schedule', compound: compound.id })} data-testid="schedule-link">
+            {i.t('sched.open')}
+          </a>
+        </p>
       </header>
 
       {operable && <PlayControls compound={compound} />}
@@ -101,6 +109,8 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
         </div>
         <PressFeed presses={feed} county={county} showCompound={false} />
       </section>
+
+      <SkewHistogram compound={compound.id} />
 
       <HistoryPanel compound={compound.id} />
 
@@ -120,6 +130,7 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
                   <th class="num">{i.t('group.watts')}</th>
                   <th>{i.t('group.faults')}</th>
                   <th>{i.t('group.lastSeen')}</th>
+                  <th class="num">{i.t('skew.column')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -151,6 +162,9 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
                         )}
                       </td>
                       <td>{i.dateTime(s?.seenAt)}</td>
+                      <td class="num" data-skew={skewOf(s)}>
+                        {skewOf(s) === undefined ? <span class="muted">–</span> : formatSkew(skewOf(s)!)}
+                      </td>
                     </tr>
                   );
                 })}

@@ -1,0 +1,96 @@
+/**
+ * How closely the compound's last show started on every group: its p50/p95/p99/max start skew from
+ * GET /api/sync and a small histogram of the groups' skews (inline SVG, each bar labelled with its
+ * count, the numbers also as text). Refreshed every 30 s and when the schedule changes.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { fetchSync, scheduleRevision, type SyncReport, type SyncShow } from '../data/schedule';
+import { useI18n } from '../i18n';
+import { useStore } from '../lib/store';
+import { formatSkew } from './groupTile';
+
+export interface Bin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+/** Skews into at most `maxBins` equal bins of a whole number of 5 ms, covering min..max. */
+export function skewBins(skews: readonly number[], maxBins = 10): Bin[] {
+  if (skews.length === 0) return [];
+  const lo = Math.floor(Math.min(...skews) / 5) * 5;
+  const hi = Math.max(lo + 5, Math.ceil((Math.max(...skews) + 0.0001) / 5) * 5);
+  const width = Math.ceil((hi - lo) / maxBins / 5) * 5;
+  const bins: Bin[] = [];
+  for (let from = lo; from < hi; from += width) bins.push({ from, to: from + width, count: 0 });
+  for (const s of skews) bins[Math.min(bins.length - 1, Math.floor((s - lo) / width))]!.count++;
+  return bins;
+}
+
+/** The compound's most recent show and the skews of its groups. */
+export function lastShow(report: SyncReport, compound: string): { show: SyncShow; skews: number[] } | null {
+  const show = report.shows.filter((s) => s.compound === compound).sort((a, b) => b.startAt - a.startAt)[0];
+  if (!show) return null;
+  const skews = report.groups.filter((g) => g.compound === compound && g.startAt === show.startAt).map((g) => g.skewMs);
+  return { show, skews };
+}
+
+export function SkewHistogram({ compound }: { compound: string }) {
+  const i = useI18n();
+  const revision = useStore(scheduleRevision);
+  const [report, setReport] = useState<SyncReport | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    const load = () => fetchSync(compound, abort.signal).then(setReport, () => undefined /* no sync monitor on this controller */);
+    void load();
+    const timer = setInterval(load, 30_000);
+    return () => {
+      abort.abort();
+      clearInterval(timer);
+    };
+  }, [compound, revision]);
+  const last = report ? lastShow(report, compound) : null;
+  if (!last) return null;
+  const bins = skewBins(last.skews);
+  const peak = Math.max(1, ...bins.map((b) => b.count));
+  const W = 300;
+  const H = 90;
+  const barW = bins.length > 0 ? W / bins.length : W;
+  return (
+    <section class="panel skew" aria-labelledby="skew-title" data-testid="skew">
+      <h2 id="skew-title" class="panel__title">{i.t('skew.title')}</h2>
+      <p class="small" data-testid="skew-summary">
+        {i.t('skew.summary', {
+          at: i.stamp(last.show.startAt),
+          reported: last.show.reported,
+          groups: last.show.groups,
+          p50: formatSkew(last.show.p50),
+          p95: formatSkew(last.show.p95),
+          p99: formatSkew(last.show.p99),
+          max: formatSkew(last.show.max),
+        })}
+      </p>
+      {bins.length > 0 && (
+        <svg class="skew__chart" viewBox={`0 0 ${W} ${H + 16}`} role="img" aria-label={i.t('skew.chartLabel', { bins: bins.map((b) => `${b.from}…${b.to} ms: ${b.count}`).join(', ') })}>
+          {bins.map((b, n) => {
+            const h = (b.count / peak) * (H - 14);
+            return (
+              <g key={b.from}>
+                <rect class="skew__bar" x={n * barW + 1} y={H - h} width={Math.max(1, barW - 2)} height={h} />
+                {b.count > 0 && (
+                  <text class="skew__count" x={n * barW + barW / 2} y={H - h - 3} text-anchor="middle">
+                    {b.count}
+                  </text>
+                )}
+                <text class="skew__tick" x={n * barW + 1} y={H + 12}>
+                  {b.from}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+      )}
+      <p class="muted small">{i.t('skew.axis')}</p>
+    </section>
+  );
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chinaDate, chineseNewYear, lanternFestival, lunarYearOf, zodiacForDate, zodiacForLunarYear } from '../src/lunar.js';
+import { chineseNewYear as meeusNewYear, lanternFestival as meeusLanternFestival } from './crosscheck/meeusNewYear.js';
 
 // Published Spring Festival dates (China), including the leap-month cases 1985 and 2034 (the "2033 problem").
 // 2052 and 2053 are left out: published tables disagree (new moons within minutes of midnight).
@@ -27,6 +28,13 @@ describe('lunar calendar', () => {
       const key = d.month * 100 + d.day;
       expect(key, String(y)).toBeGreaterThanOrEqual(121);
       expect(key, String(y)).toBeLessThanOrEqual(220);
+    }
+  });
+
+  it('agrees with an independent astronomical computation (Meeus) for 1900–2200', () => {
+    for (let y = 1900; y <= 2200; y++) {
+      expect(chineseNewYear(y), String(y)).toEqual(meeusNewYear(y));
+      expect(lanternFestival(y), String(y)).toEqual(meeusLanternFestival(y));
     }
   });
 

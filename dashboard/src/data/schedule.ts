@@ -9,86 +9,72 @@ import type { DeviceStatus } from '@caideng/protocol';
 import { refCounted, writable } from '../lib/store';
 import { deleteJson, getJson, postJson, request } from './api';
 import { withSocket } from './socket';
+import type {
+  CalendarEntry,
+  DaySel,
+  FestivalId,
+  HolidayId,
+  IntentReason,
+  LimitKind,
+  LimitWindow,
+  LostWhy,
+  Override,
+  Play,
+  PlanEntry,
+  PlaylistItem,
+  ProgrammeKind,
+  RuleBody,
+  RuleKind,
+  RuleWarning,
+  ScheduleSceneRef as SceneRef,
+  SolarTermId,
+  SunEvent,
+  Target,
+  TimeSpec,
+  WarningCode,
+} from '@caideng/scenes';
 
-// ---- wire shapes (scenes/src/schedule: RuleBody, PlanEntry, …) ----
+// ---- wire shapes: the rule schema and plan types of scenes' scheduler (types only; nothing of scenes is bundled) ----
 
-export type ProgrammeKind = 'county' | 'festival' | 'nightly' | 'default';
-export type LimitKind = 'curfew' | 'quiet' | 'budget';
-export type RuleKind = ProgrammeKind | LimitKind;
+export type {
+  CalendarEntry,
+  DaySel,
+  FestivalId,
+  HolidayId,
+  IntentReason,
+  LimitKind,
+  LimitWindow,
+  LostWhy,
+  Play,
+  PlanEntry,
+  PlaylistItem,
+  ProgrammeKind,
+  RuleBody,
+  RuleKind,
+  RuleWarning,
+  SceneRef,
+  SolarTermId,
+  SunEvent,
+  Target,
+  TimeSpec,
+  WarningCode,
+};
+
+// The pickers' choices, in the order the form offers them; `satisfies` keeps them in step with scenes' ids.
 export const PROGRAMME_KINDS = ['nightly', 'festival', 'default', 'county'] as const satisfies readonly ProgrammeKind[];
 export const LIMIT_KINDS = ['curfew', 'quiet', 'budget'] as const satisfies readonly LimitKind[];
 /** Kinds that only those who govern may set (officers, admin). */
 export const GOVERNED_KINDS: readonly RuleKind[] = ['county', 'curfew', 'quiet', 'budget'];
 export const DEFAULT_PRIORITY: Record<ProgrammeKind, number> = { county: 400, festival: 300, nightly: 200, default: 100 };
 export const isLimit = (kind: RuleKind): kind is LimitKind => (LIMIT_KINDS as readonly string[]).includes(kind);
-
-export type SunEvent = 'sunset' | 'sunrise' | 'dusk' | 'dawn';
 export const SUN_EVENTS = ['sunset', 'dusk', 'sunrise', 'dawn'] as const satisfies readonly SunEvent[];
-export type TimeSpec = { at: string } | { sun: SunEvent; offsetMin?: number; notBefore?: string; notAfter?: string };
-
-export const FESTIVALS = ['chuxi', 'chunjie', 'yuanxiao', 'qingming', 'duanwu', 'qixi', 'zhongyuan', 'zhongqiu', 'chongyang', 'xiaonian', 'laba', 'yuandan', 'guoqing'] as const;
-export type FestivalId = (typeof FESTIVALS)[number];
+export const FESTIVALS = ['chuxi', 'chunjie', 'yuanxiao', 'qingming', 'duanwu', 'qixi', 'zhongyuan', 'zhongqiu', 'chongyang', 'xiaonian', 'laba', 'yuandan', 'guoqing'] as const satisfies readonly FestivalId[];
 export const SOLAR_TERMS = [
   'lichun', 'yushui', 'jingzhe', 'chunfen', 'qingming', 'guyu', 'lixia', 'xiaoman', 'mangzhong', 'xiazhi', 'xiaoshu', 'dashu',
   'liqiu', 'chushu', 'bailu', 'qiufen', 'hanlu', 'shuangjiang', 'lidong', 'xiaoxue', 'daxue', 'dongzhi', 'xiaohan', 'dahan',
-] as const;
-export type SolarTermId = (typeof SOLAR_TERMS)[number];
-export const HOLIDAYS = ['new-year', 'spring-festival', 'qingming', 'labour-day', 'dragon-boat', 'mid-autumn', 'national-day'] as const;
-export type HolidayId = (typeof HOLIDAYS)[number];
-export const EVERY = ['day', 'weekday', 'weekend', 'workday', 'restday'] as const;
-
-export type DaySel =
-  | { every: (typeof EVERY)[number] }
-  | { weekdays: number[] }
-  | { festival: FestivalId }
-  | { festivalRange: { from: FestivalId; to: FestivalId } }
-  | { lunar: { month: number; day: number | 'last'; leap?: boolean } }
-  | { solarTerm: SolarTermId }
-  | { holiday: HolidayId }
-  | { dates: string[] };
-
-export interface SceneRef {
-  name: string;
-  params?: Record<string, unknown>;
-}
-export interface PlaylistItem {
-  scene: SceneRef;
-  durationS: number;
-  transitionMs?: number;
-  brightness?: number;
-}
-export type Play =
-  | { scene: SceneRef; brightness?: number }
-  | { playlist: { items: PlaylistItem[]; repeat?: number | 'forever'; shuffle?: boolean; stop?: 'graceful' | 'hard' } }
-  | { power: 'off' };
-
-export interface Target {
-  compounds?: string[];
-  areas?: string[];
-  groups?: string[];
-}
-
-export interface RuleBody {
-  name: string;
-  kind: RuleKind;
-  priority?: number;
-  enabled?: boolean;
-  target: Target;
-  when: { days?: DaySel; from?: string; until?: string; start?: TimeSpec; end?: TimeSpec; cron?: string; durationMin?: number };
-  play?: Play;
-  maxBrightness?: number;
-  kwhPerNight?: number;
-  tz?: string;
-}
-
-export type WarningCode = 'never-fires' | 'sun-event-missing' | 'clamp-always-wins' | 'hidden-by-curfew' | 'partly-hidden-by-curfew' | 'conflict' | 'over-budget';
-export interface RuleWarning {
-  ruleId: string;
-  code: WarningCode;
-  message: string;
-  dates?: string[];
-  otherRuleId?: string;
-}
+] as const satisfies readonly SolarTermId[];
+export const HOLIDAYS = ['new-year', 'spring-festival', 'qingming', 'labour-day', 'dragon-boat', 'mid-autumn', 'national-day'] as const satisfies readonly HolidayId[];
+export const EVERY = ['day', 'weekday', 'weekend', 'workday', 'restday'] as const satisfies ReadonlyArray<Extract<DaySel, { every: unknown }>['every']>;
 
 export interface RuleView extends RuleBody {
   id: string;
@@ -99,34 +85,13 @@ export interface RuleView extends RuleBody {
   warnings: RuleWarning[];
 }
 
-export type LostWhy = 'priority' | 'curfew' | 'quiet' | 'budget' | 'override' | 'outside-dates' | 'disabled';
-export type IntentReason = 'rule' | 'override' | 'curfew' | 'quiet' | 'budget' | 'idle';
-export interface PlanEntry {
-  start: number;
-  end: number;
-  groups: string[];
-  scene: SceneRef | null;
-  power: 'on' | 'off';
-  brightness: number;
-  ruleId: string | null;
-  overrideId: string | null;
-  reason: IntentReason;
-  playlistItem?: number;
-  lost: Array<{ ruleId: string; why: LostWhy }>;
-}
-export interface LimitWindow {
-  ruleId: string;
-  kind: LimitKind;
-  start: number;
-  end: number;
-  maxBrightness?: number;
-}
 export interface PlanRuleInfo {
   id: string;
   name: string;
   kind: RuleKind;
   priority: number;
 }
+/** GET /api/compounds/:compound/plan: scenes' compiled plan with the compound, the range and the rules it names. */
 export interface Plan {
   compound: string;
   from: number;
@@ -137,24 +102,7 @@ export interface Plan {
   rules: PlanRuleInfo[];
 }
 
-export interface CalendarEntry {
-  date: string;
-  kind: 'festival' | 'solar-term' | 'holiday' | 'workday';
-  id: string;
-  name: { zh: string; en: string };
-}
-
-export interface OverrideView {
-  id: string;
-  compound: string;
-  groups?: string[];
-  scene?: SceneRef;
-  power?: 'on' | 'off';
-  brightness?: number;
-  from: number;
-  until: number;
-  by: string;
-  breaksCurfew?: boolean;
+export interface OverrideView extends Override {
   remainingMs: number;
 }
 export interface OverrideBody {

@@ -36,6 +36,9 @@ import { AuditLog } from './auth/audit.js';
 import { AuthGate, installAuth } from './auth/http.js';
 import authRoutes from './auth/routes.js';
 import type { Feature, FeatureContext } from './features/feature.js';
+import { Clock } from './clock.js';
+import { Scheduler } from './features/schedule/scheduler.js';
+import scheduleRoutes from './features/schedule/routes.js';
 
 export const VERSION = '0.1.0';
 
@@ -60,6 +63,8 @@ export interface ControllerHandle {
   scenes: SceneLibrary;
   deadlines: Deadlines;
   metrics: Metrics;
+  clock: Clock;
+  scheduler: Scheduler;
   /** http://host:port of the API and dashboard. */
   httpUrl: string;
   /** mqtt://host:port of the broker. */
@@ -70,6 +75,8 @@ export interface ControllerHandle {
 
 export interface StartOptions {
   logger?: Logger;
+  /** The controller's clock (the demo's `--at`/`--speed`, a test's set clock); default the wall clock. */
+  clock?: Clock;
 }
 
 export async function startController(input: ConfigInput = {}, options: StartOptions = {}): Promise<ControllerHandle> {
@@ -90,13 +97,16 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
   const state = new DeviceState(ctx, registry, broker);
   const telemetry = new TelemetryStore(ctx);
   const scenes = new SceneLibrary(ctx);
-  const commands = new Commands(ctx, registry, broker, scenes);
+  const clock = options.clock ?? new Clock();
+  const commands = new Commands(ctx, registry, broker, scenes, clock);
   const presses = new KioskPresses(ctx, broker);
-  const requests = new Requests(ctx, broker, scenes);
+  const requests = new Requests(ctx, broker, scenes, clock);
   const rejections = new Rejections(ctx);
   const realtime = new Realtime(ctx, http.server, registry, state, gate);
   // Features register their deadline handlers in start(); the deadlines start last, once the controller serves.
-  const deadlines = new Deadlines(ctx);
+  const deadlines = new Deadlines(ctx, { now: () => clock.now(), delayUntil: (at) => clock.realDelayUntil(at) });
+  const unwatchClock = clock.onJump(() => deadlines.wake());
+  const scheduler = new Scheduler(ctx, { registry, state, commands, broker, deadlines, scenes, clock, tree: () => accounts.tree });
   const metrics = new Metrics(ctx, {
     summaries: () => state.summaries(),
     broker: () => ({ clients: broker.connectedClients, accepted: broker.counters.accepted, rejected: broker.counters.rejected, rateLimited: broker.counters.rateLimited }),
@@ -108,10 +118,13 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
 
   // Start order matters: registry before credentials, listeners before the broker accepts devices.
   const features: Feature[] = [registry, credentials, accounts, audit, state, telemetry, scenes, commands, presses, requests, rejections, metrics, realtime];
+  // The scheduler registers its deadline handler and the commands' guard; it resolves once the broker serves.
+  features.push(scheduler);
   const started: Feature[] = [];
   let brokerStarted = false;
   const stopAll = async () => {
     // Deadline handlers act through the other features: no handler runs once they begin to stop.
+    unwatchClock();
     await deadlines.stop().catch((err: unknown) => log.error({ err }, 'deadlines failed to stop'));
     // Live push first: open socket.io connections would otherwise hold the HTTP server open. The broker next:
     // its MQTT-over-WebSocket sessions hold the HTTP server open too, and once it is stopping devices are
@@ -171,12 +184,14 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     await http.register(commandRoutes, { commands });
     await http.register(sceneRoutes, { scenes, registry });
     await http.register(credentialRoutes, { credentials });
+    await http.register(scheduleRoutes, { scheduler, registry, scenes, audit, tree: () => accounts.tree });
     await http.register(metricsRoutes, { metrics, registry, recentPresses: (limit, compound) => presses.recent(limit, compound) });
     await registerDashboard(http);
     await timed('broker', () => broker.start(http.server));
     brokerStarted = true;
     await timed('http', () => http.listen({ port: config.http.port, host: config.http.host }));
     await timed('deadlines', () => deadlines.start());
+    scheduler.kickOff();
   } catch (err) {
     await stopAll();
     throw err;
@@ -213,6 +228,8 @@ export async function startController(input: ConfigInput = {}, options: StartOpt
     scenes,
     deadlines,
     metrics,
+    clock,
+    scheduler,
     httpUrl,
     mqttUrl,
     wsUrl,

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
-import type { ControllerHandle } from './controller.js';
 import { provisioningPath } from './credentials/provisioning.js';
 
 const SIMULATOR_CLI = fileURLToPath(new URL('../../simulators/dist/cli.js', import.meta.url));
@@ -18,7 +17,11 @@ export interface Simulation {
   stop(): Promise<void>;
 }
 
-export function startSimulation(config: Config, mqttUrl: string, log: Logger): Simulation {
+/**
+ * Starts the simulated county. `extraArgs` go to the simulator's command line as they are (the demo clock:
+ * `--at ISO --speed N`, so the county's lanterns keep the controller's shifted time).
+ */
+export function startSimulation(config: Config, mqttUrl: string, log: Logger, extraArgs: readonly string[] = []): Simulation {
   if (!existsSync(SIMULATOR_CLI)) throw new Error(`simulator not built: ${SIMULATOR_CLI} (run npm run build)`);
   const args = [
     SIMULATOR_CLI,
@@ -31,6 +34,7 @@ export function startSimulation(config: Config, mqttUrl: string, log: Logger): S
     '--press-rate',
     String(config.demo.pressRatePerMinute),
     ...(config.demo.compounds !== undefined ? ['--compounds', String(config.demo.compounds)] : []),
+    ...extraArgs,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const simLog = log.child({ module: 'simulator' });
@@ -74,35 +78,4 @@ export function startSimulation(config: Config, mqttUrl: string, log: Logger): S
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
-}
-
-/** The scene each lantern type of the demo registry plays when the demo county lights up. */
-const DEMO_SCENES: Record<string, string> = {
-  ox: 'ox-lantern',
-  carp: 'carp',
-  lotus: 'lotus',
-  'wheat-ear': 'wheat-ear',
-  'sky-full-of-stars': 'sky-full-of-stars',
-  'meteor-shower': 'meteor-shower',
-  'red-lantern': 'red-and-gold',
-  'gate-arch': 'red-and-gold',
-};
-
-/** Lights the demo county: every compound plays its lanterns' scenes, started together one second from now. */
-export async function lightDemoCounty(controller: ControllerHandle): Promise<number> {
-  const startAt = Date.now() + 1000;
-  let sent = 0;
-  // Only the simulated compounds: the others have no device to answer.
-  for (const compound of controller.registry.county.compounds.slice(0, controller.config.demo.compounds)) {
-    const byScene = new Map<string, string[]>();
-    for (const g of compound.groups) {
-      const scene = DEMO_SCENES[g.lantern ?? ''] ?? 'warm-white';
-      byScene.set(scene, [...(byScene.get(scene) ?? []), g.id]);
-    }
-    for (const [name, groups] of byScene) {
-      await controller.commands.send(compound.id, { power: 'on', brightness: 220, scene: { name }, startAt, groups }, { source: 'manual', issuer: 'demo' });
-      sent += groups.length;
-    }
-  }
-  return sent;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `caideng` — starts the controller. `--demo` adds a simulated county of every registered device.
- *   node controller/dist/main.js [--config file.json] [--demo] [--http-port N] [--mqtt-port N] [--data-dir DIR]
+ *   node controller/dist/main.js [--config file.json] [--demo] [--http-port N] [--mqtt-port N] [--data-dir DIR] [--at ISO] [--speed N]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { CaidengError } from '@caideng/protocol';
 import { loadConfigFile } from './config/load.js';
 import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
-import { lightDemoCounty, startSimulation, type Simulation } from './demo.js';
+import { startSimulation, type Simulation } from './demo.js';
+import { Clock, parseClockStart } from './clock.js';
 import { createLogger } from './logger.js';
 import { cityRegistry } from './registry/city.js';
 import { installProcessGuard } from './processGuard.js';
@@ -33,6 +34,9 @@ Starts the controller: MQTT broker, HTTP API and dashboard.
   --data-dir DIR        directory for the store and the provisioning file (credentials.json)
   --registry FILE       the county's registry (default controller/config/rong-county.json)
   --log-level LEVEL     trace, debug, info (default), warn, error, fatal or silent
+  --at ISO              demo clock: start the controller's clock (and the simulated county's) at this
+                        instant, e.g. 2027-02-05T18:30+08:00; the dashboard header says it is shifted
+  --speed N             demo clock: run it N times faster than real time (default 1)
   -h, --help            this text
 `;
 
@@ -76,6 +80,8 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         registry: { type: 'string' },
         'log-level': { type: 'string' },
+        at: { type: 'string' },
+        speed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -116,28 +122,38 @@ async function main(): Promise<void> {
     const metrics = (input.metrics ??= {}) as { influx?: Record<string, unknown> };
     metrics.influx = { ...metrics.influx, password: influxPassword };
   }
+  let clock: Clock;
+  try {
+    const speed = values.speed !== undefined ? Number(values.speed) : 1;
+    if (!Number.isFinite(speed) || speed <= 0 || speed > 3600) throw new RangeError(`--speed: a number in (0, 3600], got '${values.speed}'`);
+    clock = new Clock({ ...(values.at !== undefined ? { at: parseClockStart(values.at) } : {}), speed });
+  } catch (err) {
+    process.stderr.write(`caideng: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const clockArgs = [...(values.at !== undefined ? ['--at', values.at] : []), ...(values.speed !== undefined ? ['--speed', values.speed] : [])];
   if (values.demo) {
     section('demo').simulate = true;
+    // The demo county's programme (nightly show, Spring Festival, Mid-Autumn, curfew, quiet hours), once.
+    ((input.schedule ??= {}) as NonNullable<ConfigInput['schedule']>).seedDemoProgramme ??= true;
     ((input.auth ??= {}) as NonNullable<ConfigInput['auth']>).demoUsers ??= true;
     if (section('log').pretty === undefined && process.stdout.isTTY) section('log').pretty = true;
   }
 
   // Installed before anything starts, so a rejection during start-up is logged too.
   const guard = installProcessGuard({ log: createLogger({ level: 'info', pretty: false }) });
-  const controller = await whileAlive(startController(input));
+  const controller = await whileAlive(startController(input, { clock }));
   let simulation: Simulation | null = null;
   if (controller.config.demo.simulate) {
-    simulation = startSimulation(controller.config, controller.mqttUrl, controller.log);
+    simulation = startSimulation(controller.config, controller.mqttUrl, controller.log, clockArgs);
+    // The scheduler lights the county as its programme says (groups are resolved as they come online).
     simulation.connected
-      .then(async () => {
-        controller.log.info({ compounds: controller.registry.county.compounds.length }, 'simulated county connected');
-        const groups = await lightDemoCounty(controller);
-        controller.log.info({ groups }, 'demo county lit');
-      })
+      .then(() => controller.log.info({ compounds: controller.registry.county.compounds.length }, 'simulated county connected'))
       .catch((err: unknown) => controller.log.error({ err }, 'simulated county failed'));
   }
   process.stdout.write(
-    `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n${await signInBanner(controller)}\n`,
+    `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n${controller.clock.shifted ? `  Demo clock 演示时钟: ${new Date(controller.clock.now()).toISOString()} ×${controller.clock.speed}\n` : ''}${await signInBanner(controller)}\n`,
   );
 
   const stopAll = async () => {

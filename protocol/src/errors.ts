@@ -55,6 +55,12 @@ export const ERRORS = {
   CAIDENG_ERR_ESTIMATE_TOO_LARGE: { status: 400, message: 'the estimate needs %s units of rendering, more than the limit of %s; ask for fewer groups' },
   CAIDENG_ERR_ESTIMATE_BUSY: { status: 503, message: 'energy estimates are busy (%s waiting); retry shortly' },
   CAIDENG_ERR_ESTIMATE_TIMEOUT: { status: 503, message: 'the energy estimate did not finish within %s ms' },
+  // --- scheduler ------------------------------------------------------------------------------
+  CAIDENG_ERR_CURFEW: { status: 409, message: "refused by rule '%s' (%s): lanterns stay off until %s" },
+  CAIDENG_ERR_QUIET_HOURS: { status: 409, message: "refused by rule '%s' (%s): brightness %s is above the quiet-hours cap of %s until %s" },
+  CAIDENG_ERR_BUDGET: { status: 409, message: "refused by rule '%s' (%s): tonight's energy budget is used up until %s" },
+  CAIDENG_ERR_RULE_NOT_FOUND: { status: 404, message: "no schedule rule '%s'" },
+  CAIDENG_ERR_OVERRIDE_NOT_FOUND: { status: 404, message: "no active override '%s' on compound '%s'" },
   // --- start-up -----------------------------------------------------------------------------
   CAIDENG_ERR_CONFIG: { status: 0, message: 'configuration is invalid: %s' },
   CAIDENG_ERR_REGISTRY: { status: 0, message: 'registry file is invalid: %s' },

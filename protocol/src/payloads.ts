@@ -251,6 +251,9 @@ export const CompoundPlan = Type.Object(
     revision: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }),
     validUntil: EpochMs,
     items: Type.Array(PlanItem, { maxItems: 500 }),
+    /** v1-additive: a plan too large for one message comes in parts 1..parts of one revision, in time order. */
+    part: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    parts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   closed,
 );

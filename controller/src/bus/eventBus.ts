@@ -16,6 +16,7 @@ import type {
   KioskEvent,
 } from '@caideng/protocol';
 import type { Identity } from '../broker/identity.js';
+import type { OverrideView } from '../features/schedule/scheduler.js';
 
 /** A resident's press as stored (once) by the kiosk feature. */
 export interface StoredPress {
@@ -114,6 +115,10 @@ export interface BusEvents {
   'deadline.fired': { kind: string; key: string; dueAt: number; firedAt: number };
   /** A durable deadline's handler failed on its last attempt; the deadline is marked failed. */
   'deadline.failed': { kind: string; key: string; dueAt: number; attempts: number; error: string };
+  /** Schedule rules or overrides changed (`revision` counts every change); the compounds' plans were compiled again. */
+  'schedule.changed': { compounds: string[]; revision: number; at: number };
+  /** An override began (`override`), or ended (`override: null`, `ended`: its id) early or at its end. */
+  'override.changed': { compound: string; override: OverrideView | null; ended?: string };
 }
 
 type Listener<E extends keyof BusEvents> = (payload: BusEvents[E]) => void | Promise<void>;

@@ -249,6 +249,23 @@ export const ConfigSchema = Type.Object(
       },
       { ...closed, default: {} },
     ),
+    schedule: Type.Object(
+      {
+        leadMs: Type.Integer({
+          minimum: 0,
+          maximum: 10_000,
+          default: 300,
+          description: 'a scheduled change starts this long after it is sent, ms, so every group of a show starts on the same frame',
+        }),
+        latitude: Type.Number({ minimum: -90, maximum: 90, default: 29.45, description: "compounds' latitude for sunset and sunrise (Rong County)" }),
+        longitude: Type.Number({ minimum: -180, maximum: 180, default: 104.42, description: "compounds' longitude for sunset and sunrise" }),
+        planHours: Type.Integer({ minimum: 1, maximum: 168, default: 48, description: "hours of each compound's plan published retained for devices to follow offline" }),
+        republishMs: Type.Integer({ minimum: 60_000, default: 3_600_000, description: 'how often the plans are published again (they also are on every change), ms' }),
+        clockJumpMs: Type.Integer({ minimum: 100, default: 2000, description: 'a timer that fires this much late or early means the clock jumped: everything is sent again' }),
+        seedDemoProgramme: Type.Boolean({ default: false, description: "seed the demo county's programme into a fresh store (set by --demo)" }),
+      },
+      { ...closed, default: {} },
+    ),
   },
   closed,
 );

@@ -341,6 +341,41 @@ const m0007Accounts: Migration = {
   },
 };
 
+/** 0009: the scheduler's rules, manual overrides and its own small facts (revision, demo programme seeded). */
+const m0009Schedule: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('schedule_rules')
+      .addColumn('id', 'varchar(24)', (c) => c.primaryKey())
+      .addColumn('revision', 'integer', (c) => c.notNull())
+      .addColumn('name', 'varchar(64)', (c) => c.notNull())
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('body_json', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('schedule_overrides')
+      .addColumn('id', 'varchar(24)', (c) => c.primaryKey())
+      .addColumn('compound_id', 'varchar(48)', (c) => c.notNull())
+      .addColumn('body_json', 'text', (c) => c.notNull())
+      .addColumn('from_at', 'bigint', (c) => c.notNull())
+      .addColumn('until_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+      .addColumn('breaks_curfew', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('ended_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('schedule_overrides_compound').on('schedule_overrides').columns(['compound_id', 'until_at']).execute();
+    await db.schema
+      .createTable('schedule_meta')
+      .addColumn('key', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_scenes': m0002,
@@ -352,6 +387,7 @@ export const migrations: Record<string, Migration> = {
   '0006_store_writers': m0006StoreWriters,
   '0007_accounts': m0007Accounts,
   '0008_metrics': m0008Metrics,
+  '0009_schedule': m0009Schedule,
 };
 
 export const migrationProvider: MigrationProvider = {

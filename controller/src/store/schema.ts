@@ -229,3 +229,41 @@ export interface AuditTable {
   status: number;
   detail: string | null;
 }
+
+/** A schedule rule (0009): the RuleBody as JSON, with who made it; `revision` counts its saves. */
+export interface ScheduleRuleTable {
+  id: string;
+  revision: number;
+  name: string;
+  kind: string;
+  body_json: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A manual override ("play X for 30 minutes", 0009); `ended_at` is set when it expired or was ended early. */
+export interface ScheduleOverrideTable {
+  id: string;
+  compound_id: string;
+  /** What it plays: { groups?, scene?, power?, brightness? }. */
+  body_json: string;
+  from_at: number;
+  until_at: number;
+  created_by: string;
+  breaks_curfew: number;
+  ended_at: number | null;
+  created_at: number;
+}
+
+export interface ScheduleMetaTable {
+  key: string;
+  value: string;
+}
+
+// The scheduler's tables (declaration merging keeps each feature's tables in its own block).
+export interface Database {
+  schedule_rules: ScheduleRuleTable;
+  schedule_overrides: ScheduleOverrideTable;
+  schedule_meta: ScheduleMetaTable;
+}

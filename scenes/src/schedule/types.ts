@@ -60,6 +60,8 @@ export interface Intent {
   /** 'idle' = nothing scheduled: off. */
   reason: IntentReason;
   playlistItem?: number;
+  /** the playlist item's transition into this scene */
+  transitionMs?: number;
 }
 
 export interface PlanEntry {
@@ -73,6 +75,9 @@ export interface PlanEntry {
   overrideId: string | null;
   reason: IntentReason;
   playlistItem?: number;
+  transitionMs?: number;
+  /** the show's phase origin, as Intent.since (for entries that play; else the entry's start) */
+  since: number;
   lost: Array<{ ruleId: string; why: LostWhy }>;
 }
 

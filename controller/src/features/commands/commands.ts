@@ -34,6 +34,21 @@ export interface CommandOrigin {
   source: CommandSource;
   /** The username of who sent it ('operator' for the operator token), or a schedule rule id. */
   issuer: string;
+  /** An override a governing user made to break a curfew (audited where it was made): the guard lets it through. */
+  breaksCurfew?: boolean;
+}
+
+/**
+ * Checked before a command is stored or sent, for every source: throws (a CaidengError) to refuse it. The
+ * scheduler installs the one that enforces curfews, quiet hours and energy budgets (`setGuard`), so that
+ * Commands does not depend on the scheduler.
+ */
+export type CommandGuard = (compound: string, targets: readonly string[], request: CommandRequest, origin: CommandOrigin) => void | Promise<void>;
+
+/** The controller's clock for the times on the wire (`ts`, `startAt`, `expiresAt`); see clock.ts. */
+export interface CommandClock {
+  now(): number;
+  fromReal(real: number): number;
 }
 
 export type DeliveryStatus = CommandDeliveryTable['status'];
@@ -74,6 +89,7 @@ export class Commands extends Feature {
   private sweeping: Promise<void> | null = null;
   private pruning: Promise<number> | null = null;
   private stopping = false;
+  private guard: CommandGuard | null = null;
   readonly counters = {
     sent: 0,
     acked: 0,
@@ -94,8 +110,19 @@ export class Commands extends Feature {
     private readonly registry: Registry,
     private readonly broker: BusPublisher,
     private readonly scenes: SceneLibrary,
+    private readonly clock: CommandClock = { now: Date.now, fromReal: (t) => t },
   ) {
     super(ctx, 'commands');
+  }
+
+  /** Installs the pre-send check (one; a second call replaces it, null removes it). */
+  setGuard(guard: CommandGuard | null): void {
+    this.guard = guard;
+  }
+
+  /** The controller's clock, epoch ms: what `startAt` and `expiresAt` are measured against. */
+  now(): number {
+    return this.clock.now();
   }
 
   override async start(): Promise<void> {
@@ -138,18 +165,21 @@ export class Commands extends Feature {
       if (!this.registry.group(compound, g)) throw new CaidengError('CAIDENG_ERR_GROUP_NOT_FOUND', [g, compound]);
     }
     if (request.scene) await this.scenes.check(request.scene, request.startAt);
+    if (this.guard) await this.guard(compound, targets, request, origin);
     const id = randomUUID();
+    // Stored times and the ack timeout are the wall clock's; the times on the wire are the controller's clock.
     const now = Date.now();
+    const wireNow = this.clock.now();
     const command: GroupCommand = {
       v: PROTOCOL_VERSION,
       tx: id,
-      ts: now,
+      ts: wireNow,
       ...(request.power !== undefined ? { power: request.power } : {}),
       ...(request.brightness !== undefined ? { brightness: request.brightness } : {}),
       ...(request.scene !== undefined ? { scene: request.scene } : {}),
       ...(request.startAt !== undefined ? { startAt: request.startAt } : {}),
       // A command that starts later expires counting from its start, not from now.
-      expiresAt: request.expiresAt ?? Math.max(now, request.startAt ?? now) + this.ctx.config.commands.defaultExpiryMs,
+      expiresAt: request.expiresAt ?? Math.max(wireNow, request.startAt ?? wireNow) + this.ctx.config.commands.defaultExpiryMs,
       ...(request.transitionMs !== undefined ? { transitionMs: request.transitionMs } : {}),
     };
     const { v: _v, tx: _tx, ts: _ts, ...body } = command;
@@ -251,7 +281,7 @@ export class Commands extends Feature {
     const timedOut: Pending[] = [];
     const expired: Pending[] = [];
     for (const [key, p] of this.pending) {
-      if (p.trackedAt !== null ? now - p.trackedAt < limit : expiryOf(p.command) > now) continue;
+      if (p.trackedAt !== null ? now - p.trackedAt < limit : expiryOf(p.command) > this.clock.fromReal(now)) continue;
       this.untrack(key);
       (p.trackedAt !== null ? timedOut : expired).push(p);
     }
@@ -300,7 +330,7 @@ export class Commands extends Feature {
   /** Stops tracking deliveries of pruned commands (a group gone for longer than the retention, a far expiry). */
   private forgetIssuedBefore(cutoff: number): void {
     for (const [key, p] of this.pending) {
-      if (p.command.ts >= cutoff) continue;
+      if (p.sentAt >= cutoff) continue;
       this.untrack(key);
       this.remaining.delete(p.commandId);
       const list = this.waiters.get(p.commandId);
@@ -338,7 +368,7 @@ export class Commands extends Feature {
         source: r.source,
         issuer: r.issuer,
       };
-      if (expiryOf(command) <= now) expired.push(p);
+      if (expiryOf(command) <= this.clock.fromReal(now)) expired.push(p);
       else this.track(p);
     }
     this.counters.expired += expired.length;
@@ -416,7 +446,7 @@ export class Commands extends Feature {
     if (!keys) return;
     for (const key of keys) {
       const p = this.pending.get(key);
-      if (!p || expiryOf(p.command) <= now) continue;
+      if (!p || expiryOf(p.command) <= this.clock.fromReal(now)) continue;
       p.trackedAt = now;
       this.counters.resent++;
       this.broker

@@ -28,7 +28,7 @@ const issued = {
 
 export default async function commandRoutes(app: FastifyInstance, { commands }: CommandRoutesOptions): Promise<void> {
   const issue = async (req: FastifyRequest, compound: string, request: CommandRequest, wait: string | undefined, reply: FastifyReply) => {
-    checkCommandTimes(request, Date.now());
+    checkCommandTimes(request, commands.now());
     // A person at the dashboard sends a manual command; a script with a token, an API one.
     const principal = req.principal!;
     const source = principal.via === 'session' ? 'manual' : 'api';

@@ -83,6 +83,8 @@ export interface DeadlineCounters {
 export interface DeadlinesOptions {
   /** The clock, epoch ms; tests inject one. Default Date.now. */
   now?: () => number;
+  /** Real ms until the clock shows `at` (a clock that runs faster than the wall clock); default at − now(). */
+  delayUntil?: (at: number) => number;
 }
 
 /** How one attempt ended, with what the bus event needs. */
@@ -101,6 +103,7 @@ export class Deadlines extends Feature {
   readonly counters: DeadlineCounters = { scheduled: 0, cancelled: 0, fired: 0, handlerFailures: 0, failed: 0, interrupted: 0, timerFailures: 0, pruned: 0 };
   private readonly handlers = new Map<string, DeadlineHandler<never>>();
   private readonly now: () => number;
+  private readonly delayUntil: (at: number) => number;
   private readonly pruneJob: PeriodicJob;
   /** Outcomes of handler runs the store could not record yet; written first in the next round. */
   private readonly unsettled = new Map<string, Settlement>();
@@ -117,6 +120,7 @@ export class Deadlines extends Feature {
   constructor(ctx: FeatureContext, options: DeadlinesOptions = {}) {
     super(ctx, 'deadlines');
     this.now = options.now ?? Date.now;
+    this.delayUntil = options.delayUntil ?? ((at) => at - this.now());
     const { pruneIntervalMs } = ctx.config.storage;
     this.pruneJob = new PeriodicJob({
       what: 'prune finished deadlines',
@@ -202,6 +206,11 @@ export class Deadlines extends Feature {
     this.arm(null);
     await this.pruneJob.stop();
     await this.ticking;
+  }
+
+  /** Looks at the store again now: the clock was set to another time (deadlines due by it fire). */
+  wake(): void {
+    if (this.started) this.kick();
   }
 
   /** Starts a round, or asks the round in progress for another one. */
@@ -321,7 +330,7 @@ export class Deadlines extends Feature {
     this.timer = null;
     this.armedFor = at;
     if (at === null || this.stopped) return;
-    const delay = Math.min(Math.max(0, at - this.now()), MAX_TIMEOUT_MS);
+    const delay = Math.min(Math.max(0, this.delayUntil(at)), MAX_TIMEOUT_MS);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.armedFor = null;

@@ -4,36 +4,11 @@
  * count, the numbers also as text). Refreshed every 30 s and when the schedule changes.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { fetchSync, scheduleRevision, type SyncReport, type SyncShow } from '../data/schedule';
+import { fetchSync, scheduleRevision, type SyncReport } from '../data/schedule';
 import { useI18n } from '../i18n';
 import { useStore } from '../lib/store';
+import { lastShow, skewBins } from '../views/schedule/layout';
 import { formatSkew } from './groupTile';
-
-export interface Bin {
-  from: number;
-  to: number;
-  count: number;
-}
-
-/** Skews into at most `maxBins` equal bins of a whole number of 5 ms, covering min..max. */
-export function skewBins(skews: readonly number[], maxBins = 10): Bin[] {
-  if (skews.length === 0) return [];
-  const lo = Math.floor(Math.min(...skews) / 5) * 5;
-  const hi = Math.max(lo + 5, Math.ceil((Math.max(...skews) + 0.0001) / 5) * 5);
-  const width = Math.ceil((hi - lo) / maxBins / 5) * 5;
-  const bins: Bin[] = [];
-  for (let from = lo; from < hi; from += width) bins.push({ from, to: from + width, count: 0 });
-  for (const s of skews) bins[Math.min(bins.length - 1, Math.floor((s - lo) / width))]!.count++;
-  return bins;
-}
-
-/** The compound's most recent show and the skews of its groups. */
-export function lastShow(report: SyncReport, compound: string): { show: SyncShow; skews: number[] } | null {
-  const show = report.shows.filter((s) => s.compound === compound).sort((a, b) => b.startAt - a.startAt)[0];
-  if (!show) return null;
-  const skews = report.groups.filter((g) => g.compound === compound && g.startAt === show.startAt).map((g) => g.skewMs);
-  return { show, skews };
-}
 
 export function SkewHistogram({ compound }: { compound: string }) {
   const i = useI18n();

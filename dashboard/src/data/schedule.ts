@@ -89,7 +89,8 @@ export interface PlanRuleInfo {
   id: string;
   name: string;
   kind: RuleKind;
-  priority: number;
+  /** null for limits (they bind everything below, whatever the number). */
+  priority: number | null;
 }
 /** GET /api/compounds/:compound/plan: scenes' compiled plan with the compound, the range and the rules it names. */
 export interface Plan {

@@ -46,7 +46,7 @@ export function EntryPanel({ entry, rules, compound, onClose }: { entry: PlanEnt
         <dt>{i.t('sched.won')}</dt>
         <dd data-testid="entry-won" data-rule={entry.ruleId ?? undefined}>
           <strong>{entryOwner(i, entry, rules)}</strong>
-          {won && <span class="muted"> ({i.t(`kind.${won.kind}`)} · {i.t('sched.priorityN', { n: won.priority })})</span>}
+          {won && <span class="muted"> ({i.t(`kind.${won.kind}`)}{won.priority !== null && ` · ${i.t('sched.priorityN', { n: won.priority })}`})</span>}
           <p class="small">{i.t(`reason.${entry.reason}`)}</p>
         </dd>
         <dt>{i.t('sched.lost')}</dt>
@@ -60,7 +60,7 @@ export function EntryPanel({ entry, rules, compound, onClose }: { entry: PlanEnt
                 return (
                   <li key={l.ruleId} data-rule={l.ruleId} data-why={l.why}>
                     <strong>{r?.name ?? l.ruleId}</strong>
-                    {r && <span class="muted small"> ({i.t(`kind.${r.kind}`)} · {i.t('sched.priorityN', { n: r.priority })})</span>}
+                    {r && <span class="muted small"> ({i.t(`kind.${r.kind}`)}{r.priority !== null && ` · ${i.t('sched.priorityN', { n: r.priority })}`})</span>}
                     <span> — {i.t(`why.${l.why}`)}</span>
                   </li>
                 );

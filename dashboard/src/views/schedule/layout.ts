@@ -4,7 +4,7 @@
  * evening thing, so a day's track runs by default from 12:00 to 06:00 the next morning (Asia/Shanghai);
  * the full 00:00–24:00 day is a toggle away.
  */
-import { DAY_MS, HOUR_MS, civilDay, type LimitWindow, type PlanEntry } from '../../data/schedule';
+import { DAY_MS, HOUR_MS, civilDay, civilMidnight, type CalendarEntry, type LimitWindow, type PlanEntry, type SyncReport, type SyncShow } from '../../data/schedule';
 
 export interface DaySpan {
   /** Hour of the day the track starts at (12 for the evening view, 0 for the full day). */
@@ -132,3 +132,44 @@ export function fieldOfPath(path: string, fields: Readonly<Record<string, string
     p = p.slice(0, cut);
   }
 }
+
+/** The season that matters now: this year's 除夕 → 元宵 until its 元宵 has passed, then next year's. */
+export function seasonOf(calendar: readonly CalendarEntry[], today: number, year: number): { from: string; to: string } | null {
+  const find = (id: string, y: number) => calendar.find((c) => c.id === id && c.kind === 'festival' && c.date.startsWith(`${y}-`))?.date;
+  for (const y of [year, year + 1]) {
+    const from = find('chuxi', y);
+    const to = find('yuanxiao', y);
+    if (from && to && civilMidnight(to) >= today) return { from, to };
+  }
+  return null;
+}
+
+
+// ---- start skew (the compound page's histogram) ----
+
+export interface Bin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+/** Skews into at most `maxBins` equal bins of a whole number of 5 ms, covering min..max. */
+export function skewBins(skews: readonly number[], maxBins = 10): Bin[] {
+  if (skews.length === 0) return [];
+  const lo = Math.floor(Math.min(...skews) / 5) * 5;
+  const hi = Math.max(lo + 5, Math.ceil((Math.max(...skews) + 0.0001) / 5) * 5);
+  const width = Math.ceil((hi - lo) / maxBins / 5) * 5;
+  const bins: Bin[] = [];
+  for (let from = lo; from < hi; from += width) bins.push({ from, to: from + width, count: 0 });
+  for (const s of skews) bins[Math.min(bins.length - 1, Math.floor((s - lo) / width))]!.count++;
+  return bins;
+}
+
+/** The compound's most recent show and the skews of its groups. */
+export function lastShow(report: SyncReport, compound: string): { show: SyncShow; skews: number[] } | null {
+  const show = report.shows.filter((s) => s.compound === compound).sort((a, b) => b.startAt - a.startAt)[0];
+  if (!show) return null;
+  const skews = report.groups.filter((g) => g.compound === compound && g.startAt === show.startAt).map((g) => g.skewMs);
+  return { show, skews };
+}
+

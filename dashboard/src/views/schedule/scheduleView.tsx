@@ -21,7 +21,6 @@ import {
   shanghaiMidnight,
   subscribeClock,
   subscribeScheduleChanges,
-  type CalendarEntry,
   type Plan,
   type PlanEntry,
   type RuleView,
@@ -33,7 +32,7 @@ import { useStore, useSubscription } from '../../lib/store';
 import { NotFound } from '../notFound';
 import { useDocumentTitle } from '../title';
 import { EntryPanel } from './entryPanel';
-import { EVENING, FULL_DAY, dayWindows, paletteIndex } from './layout';
+import { EVENING, FULL_DAY, dayWindows, paletteIndex, seasonOf } from './layout';
 import { RuleEditor, WarningList } from './ruleEditor';
 import { SeasonView, WeekView, ruleIndex } from './tracks';
 
@@ -204,17 +203,6 @@ function CompoundSchedule({ county, compound, me }: { county: County; compound: 
       />
     </div>
   );
-}
-
-/** The season that matters now: this year's 除夕 → 元宵 until its 元宵 has passed, then next year's. */
-export function seasonOf(calendar: readonly CalendarEntry[], today: number, year: number): { from: string; to: string } | null {
-  const find = (id: string, y: number) => calendar.find((c) => c.id === id && c.kind === 'festival' && c.date.startsWith(`${y}-`))?.date;
-  for (const y of [year, year + 1]) {
-    const from = find('chuxi', y);
-    const to = find('yuanxiao', y);
-    if (from && to && civilMidnight(to) >= today) return { from, to };
-  }
-  return null;
 }
 
 /** The rules' colours with their names, so colour is only ever a second cue. */

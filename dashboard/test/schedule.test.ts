@@ -279,6 +279,33 @@ describe('schedule screens in Chromium', () => {
     expect(await page.locator('[data-rule-row]', { hasText: '星河加场' }).count()).toBe(0);
   });
 
+  it('plays a scene now for N minutes as an override, shown in the plan and ended early', async () => {
+    await page.goto(`${ctl.httpUrl}/#/compound/${OWN}`);
+    await page.locator('[data-testid="play-controls"]').waitFor();
+    await page.locator('#play-scene').selectOption('lotus');
+    await page.locator('#play-minutes').fill('15');
+    await page.locator('[data-testid="play-scene"]').click();
+    const result = page.locator('[data-testid="play-result"] [data-outcome="ok"]');
+    await result.waitFor();
+    expect(await result.innerText()).toContain('恢复节目单');
+    const running = page.locator('[data-testid="overrides"] [data-override]');
+    await running.waitFor();
+    const overrideId = await running.getAttribute('data-override');
+
+    // The compound's schedule shows it on top of the programme, and why the programme lost there.
+    await page.locator('[data-testid="schedule-link"]').click();
+    const block = page.locator(`[data-day="2027-02-05"] [data-testid="plan-entry"][data-override="${overrideId}"]`);
+    await block.waitFor();
+    expect(await block.innerText()).toContain('手动播放');
+    await block.click();
+    await page.locator('[data-testid="entry-panel"] [data-testid="entry-won"]', { hasText: '手动播放' }).waitFor();
+
+    await page.goBack();
+    await page.locator(`[data-testid="overrides"] [data-override="${overrideId}"] [data-action="end-override"]`).click();
+    await page.locator('[data-testid="overrides"]').waitFor({ state: 'detached' });
+    await page.goto(`${ctl.httpUrl}/#/schedule/${OWN}`);
+  });
+
   it('shows the festival season from 除夕 to 元宵 and fits a phone', async () => {
     await page.locator('[data-tab="season"]').click();
     const rows = page.locator('[data-testid="season-view"] [data-season-day]');

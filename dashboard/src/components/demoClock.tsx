@@ -30,7 +30,6 @@ export function DemoClockBadge() {
   const speed = info.speed !== 1 ? ` ×${info.speed}` : '';
   return (
     <span class="demo-clock" data-testid="demo-clock" title={i.t('clock.demoTitle')} role="status">
-      <span aria-hidden="true">⏱ </span>
       {i.t('clock.demo')} {stamp}
       {speed}
     </span>

@@ -450,7 +450,7 @@ export const en: Record<MessageKey, string> = {
   'warn.partly-hidden-by-curfew': 'Runs past the curfew "{other}": it will be cut off.',
   'warn.conflict': 'Conflicts with "{other}": same priority, overlapping time and targets.',
   'warn.over-budget': 'Goes over the energy budget "{other}".',
-  'warn.dates': '({dates}, {n} days)',
+  'warn.dates': '(e.g. {dates})',
   'play.durationMinutes': 'Duration (minutes)',
   'play.untilChangedHint': '0 means until changed',
   'play.thenProgramme': 'then back to the programme',
@@ -467,4 +467,6 @@ export const en: Record<MessageKey, string> = {
   'skew.axis': 'Across: start skew (ms, positive is later than planned); on the bars: number of groups',
   'skew.column': 'Start skew',
   'skew.tile': 'start skew {ms}',
+  'rule.defaultPriority': '{n} (default)',
+  'rule.limitPriority': 'above every programme',
 };

@@ -448,7 +448,7 @@ export const zhCN = {
   'warn.partly-hidden-by-curfew': '部分时段超出宵禁“{other}”的限制，届时会被关灯。',
   'warn.conflict': '与规则“{other}”冲突：优先级相同、时间和范围重叠。',
   'warn.over-budget': '会超出用电额度“{other}”。',
-  'warn.dates': '（{dates} 等 {n} 天）',
+  'warn.dates': '（如 {dates}）',
   'play.durationMinutes': '时长（分钟）',
   'play.untilChangedHint': '0 表示直到更改',
   'play.thenProgramme': '到时自动恢复节目单',
@@ -465,6 +465,8 @@ export const zhCN = {
   'skew.axis': '横轴：启动偏差（毫秒，正数为晚于计划），柱上为灯组数',
   'skew.column': '启动偏差',
   'skew.tile': '启动偏差 {ms}',
+  'rule.defaultPriority': '{n}（默认）',
+  'rule.limitPriority': '高于一切节目',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

@@ -65,7 +65,7 @@ function problemsOf(errors: readonly FieldError[]): Problems {
 export function warningText(i: I18n, w: RuleWarning, names: ReadonlyMap<string, string>): string {
   const other = w.otherRuleId ? (names.get(w.otherRuleId) ?? w.otherRuleId) : '';
   const text = i.t(`warn.${w.code}`, { other });
-  const dates = w.dates && w.dates.length > 0 ? ` ${i.t('warn.dates', { dates: i.list(w.dates.slice(0, 3)), n: w.dates.length })}` : '';
+  const dates = w.dates && w.dates.length > 0 ? ` ${i.t('warn.dates', { dates: i.list(w.dates.slice(0, 3)) })}` : '';
   return text + dates;
 }
 

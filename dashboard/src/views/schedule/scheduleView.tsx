@@ -9,6 +9,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Me } from '../../data/auth';
 import type { CompoundInfo, County } from '../../data/county';
 import {
+  DEFAULT_PRIORITY,
   DAY_MS,
   HOUR_MS,
   civilMidnight,
@@ -17,12 +18,14 @@ import {
   fetchCalendar,
   fetchPlan,
   fetchRules,
+  isLimit,
   scheduleRevision,
   shanghaiMidnight,
   subscribeClock,
   subscribeScheduleChanges,
   type Plan,
   type PlanEntry,
+  type RuleKind,
   type RuleView,
   type RuleWarning,
 } from '../../data/schedule';
@@ -205,6 +208,9 @@ function CompoundSchedule({ county, compound, me }: { county: County; compound: 
   );
 }
 
+/** A rule's swatch: its palette colour, or for a limit the hatching it is drawn with. */
+const swatchClass = (id: string, kind: RuleKind) => (isLimit(kind) ? `sched-limit--${kind}` : `sched-c${paletteIndex(id)}`);
+
 /** The rules' colours with their names, so colour is only ever a second cue. */
 function Legend({ plan }: { plan: Plan }) {
   const i = useI18n();
@@ -212,7 +218,7 @@ function Legend({ plan }: { plan: Plan }) {
     <ul class="sched-legend" aria-label={i.t('sched.legend')}>
       {plan.rules.map((r) => (
         <li key={r.id} data-legend={r.id}>
-          <span class={`sched-swatch ${r.kind === 'curfew' || r.kind === 'quiet' || r.kind === 'budget' ? `sched-limit--${r.kind}` : `sched-c${paletteIndex(r.id)}`}`} aria-hidden="true" />
+          <span class={`sched-swatch ${swatchClass(r.id, r.kind)}`} aria-hidden="true" />
           {r.name} <span class="muted small">({i.t(`kind.${r.kind}`)})</span>
         </li>
       ))}
@@ -275,11 +281,17 @@ function RulesPanel(props: {
                 {rules.value.map((r) => (
                   <tr key={r.id} data-rule-row={r.id} data-kind={r.kind}>
                     <th scope="row">
-                      <span class={`sched-swatch sched-c${paletteIndex(r.id)}`} aria-hidden="true" /> {r.name}
+                      <span class={`sched-swatch ${swatchClass(r.id, r.kind)}`} aria-hidden="true" /> {r.name}
                       {r.enabled === false && <span class="muted small"> · {i.t('rule.disabled')}</span>}
                     </th>
                     <td>{i.t(`kind.${r.kind}`)}</td>
-                    <td class="num">{r.priority ?? '–'}</td>
+                    <td class="num">
+                      {isLimit(r.kind) ? (
+                        <span class="muted">{i.t('rule.limitPriority')}</span>
+                      ) : (
+                        (r.priority ?? <span class="muted">{i.t('rule.defaultPriority', { n: DEFAULT_PRIORITY[r.kind as keyof typeof DEFAULT_PRIORITY] })}</span>)
+                      )}
+                    </td>
                     <td>{r.warnings.length === 0 ? <span class="muted">–</span> : <WarningList warnings={r.warnings} names={props.names} testid="rule-row-warnings" />}</td>
                     <td>
                       {r.editable && (

@@ -2,8 +2,9 @@
  * The schedule screens in a real Chromium against a real controller (the demo county, its demo users,
  * the scheduler's real routes) on a demo clock: 2027-02-05 18:30 Beijing time (除夕) at ten times speed.
  * Staff of 星河家园 create the nightly programme (sunset + 10 min to 22:00) and see it in the week view,
- * open an entry, read the festival season; with the county's curfew at 22:30 in place, a rule until 23:30
- * shows the curfew and the conflict before it is saved. The layout helpers are checked as pure functions
+ * open an entry, read the festival season; once the street's officer has set a curfew at 22:30 from the
+ * area page, a rule until 23:30 shows the curfew and the conflict before it is saved; play for N minutes
+ * is an override that shows in the plan. The layout helpers are checked as pure functions
  * first. Nothing is mocked; every wait is for the page to show something.
  *
  * Needs the built dashboard (`npm run build -w dashboard`; the root `npm test` builds first).
@@ -129,13 +130,6 @@ function passwordOf(username: string): string {
   return user.password;
 }
 
-/** An admin's call (the operator token), for what staff may not do themselves: the county's curfew. */
-async function adminPost(path: string, body: unknown): Promise<{ status: number; json: unknown }> {
-  const token = readProvisioning(dataDir)!.operator!.token;
-  const res = await fetch(`${ctl.httpUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: await res.json() };
-}
-
 async function shot(name: string): Promise<void> {
   const dir = process.env.CAIDENG_KEEP_SHOTS;
   if (dir) await page.screenshot({ path: join(dir, `schedule-${name}.png`), fullPage: true });
@@ -240,15 +234,41 @@ describe('schedule screens in Chromium', () => {
     await panel.waitFor({ state: 'detached' });
   });
 
-  it('shows a rule past the county curfew, and its conflict, before it is saved', async () => {
-    const curfew = await adminPost('/api/rules', {
-      name: '县城宵禁',
-      kind: 'curfew',
-      target: { areas: ['rong-county'] },
-      when: { start: { at: '22:30' }, end: { at: '06:00' } },
-    });
-    expect(curfew.status).toBe(201);
-    const curfewId = (curfew.json as { rule: { id: string } }).rule.id;
+  it("shows a rule past the street's curfew, and its conflict, before it is saved", async () => {
+    // The street's officer sets the curfew over the whole street, from the area page.
+    const officerContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const officer = await officerContext.newPage();
+    officer.setDefaultTimeout(10_000);
+    officer.on('pageerror', (err) => pageErrors.push(err.message));
+    try {
+      await officer.goto(`${ctl.httpUrl}/#/schedule`);
+      await officer.locator('#signin-username').fill('xuyang-officer');
+      await officer.locator('#signin-password').fill(passwordOf('xuyang-officer'));
+      await officer.locator('[data-testid="signin-submit"]').click();
+      await officer.locator(`[data-testid="area-picker"] [data-schedule-link="${OWN}"]`).waitFor();
+      await officer.locator('[data-testid="rule-new"]').click();
+      const form = officer.locator('[data-testid="rule-form"]');
+      await form.locator('#rule-kind').selectOption('curfew');
+      await form.locator('#rule-name').fill('旭阳镇宵禁');
+      await form.locator('[data-target-area="xuyang"]').check();
+      await form.locator('#rule-start-mode').selectOption('at');
+      await form.locator('#rule-start-at').fill('22:30');
+      await form.locator('#rule-end-mode').selectOption('at');
+      await form.locator('#rule-end-at').fill('06:00');
+      // A limit has no programme and no priority of its own.
+      expect(await form.locator('#rule-play-mode').count()).toBe(0);
+      expect(await form.locator('#rule-priority').count()).toBe(0);
+      await form.locator('[data-testid="rule-check"][data-state="done"]').waitFor();
+      await form.locator('[data-testid="rule-save"]').click();
+      await officer.locator('[data-testid="rule-saved"]').waitFor();
+    } finally {
+      await officerContext.close();
+    }
+    const curfewId = (await page.evaluate(async () => {
+      const res = await fetch('/api/rules?compound=xinghe-jiayuan');
+      return ((await res.json()) as { rules: Array<{ id: string; kind: string }> }).rules.find((r) => r.kind === 'curfew')?.id;
+    }))!;
+    expect(curfewId).toBeTruthy();
 
     // The curfew is drawn over the week, hatched and labelled.
     await page.reload();
@@ -266,7 +286,7 @@ describe('schedule screens in Chromium', () => {
     const warnings = form.locator('[data-testid="rule-warnings"]');
     const cut = warnings.locator(`[data-warning$="hidden-by-curfew"][data-other="${curfewId}"]`);
     await cut.waitFor();
-    expect(await cut.innerText()).toContain('县城宵禁');
+    expect(await cut.innerText()).toContain('旭阳镇宵禁');
     // Same priority, same evening, same compound as the nightly programme: a conflict, named.
     const conflict = warnings.locator(`[data-warning="conflict"][data-other="${ruleId}"]`);
     await conflict.waitFor();

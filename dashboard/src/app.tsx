@@ -19,7 +19,6 @@ import { CompoundView } from './views/compoundView';
 import { CountyView } from './views/countyView';
 import { RefusalBanner } from './views/forbiddenView';
 import { NotFound } from './views/notFound';
-import { ScheduleView } from './views/schedule/scheduleView';
 import { SignInView } from './views/signInView';
 
 /** Forgets everything the previous user could see: the next user's registry and live state are their own. */
@@ -76,6 +75,29 @@ function LazyAdmin(props: Parameters<AdminModule['AdminView']>[0]) {
   return mod ? <mod.AdminView {...props} /> : <p class="loading">{i.t('loading')}</p>;
 }
 
+type ScheduleModule = typeof import('./views/schedule/scheduleView');
+let scheduleModule: Promise<ScheduleModule> | undefined;
+
+/** The schedule screens (week, season, rule editor) load on first visit too: the overview on a wall never needs them. */
+function LazySchedule(props: Parameters<ScheduleModule['ScheduleView']>[0]) {
+  const i = useI18n();
+  const [mod, setMod] = useState<ScheduleModule | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    (scheduleModule ??= import('./views/schedule/scheduleView')).then(
+      (m) => live && setMod(m),
+      (err: Error) => {
+        scheduleModule = undefined;
+        if (live) setFailed(err.message);
+      },
+    );
+    return () => void (live = false);
+  }, []);
+  if (failed) return <p class="form-error" role="alert">{i.t('error.load', { reason: failed })}</p>;
+  return mod ? <mod.ScheduleView {...props} /> : <p class="loading">{i.t('loading')}</p>;
+}
+
 function Shell({ me, route }: { me: Me; route: Route }) {
   useSubscription(subscribeCounty);
   useSubscription(subscribeLive);
@@ -109,7 +131,7 @@ function Shell({ me, route }: { me: Me; route: Route }) {
         ) : route.view === 'compound' ? (
           <CompoundView county={ready} id={route.compound} me={me} />
         ) : route.view === 'schedule' ? (
-          <ScheduleView county={ready} compound={route.compound} me={me} />
+          <LazySchedule county={ready} compound={route.compound} me={me} />
         ) : route.view === 'admin' ? (
           <LazyAdmin county={ready} me={me} tab={route.tab} />
         ) : (

@@ -50,6 +50,20 @@ const DECLARED: Record<string, string> = {
   'GET /api/audit': 'audit',
   'GET /api/health': 'public',
   'POST /api/auth/login': 'public',
+  // The scheduler: routes declare the weakest action; handlers check operate/govern per target.
+  'GET /api/rules': 'read',
+  'POST /api/rules': 'read',
+  'POST /api/rules/check': 'read',
+  'GET /api/rules/:id': 'read',
+  'PUT /api/rules/:id': 'read',
+  'DELETE /api/rules/:id': 'read',
+  'GET /api/compounds/:compound/plan': 'read',
+  'POST /api/compounds/:compound/override': 'read',
+  'GET /api/compounds/:compound/overrides': 'read',
+  'DELETE /api/compounds/:compound/overrides/:id': 'read',
+  'GET /api/calendar': 'public',
+  'GET /api/compounds/:compound/calendar.ics': 'public',
+  'GET /api/clock': 'public',
 };
 
 let ctl: TestController;

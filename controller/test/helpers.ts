@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { pino } from 'pino';
 import type { DeviceStatus } from '@caideng/protocol';
-import { startController, readProvisioning, type ControllerHandle, type ConfigInput } from '@caideng/controller';
+import { startController, readProvisioning, type ControllerHandle, type ConfigInput, type StartOptions } from '@caideng/controller';
 
 export const SMALL_COUNTY = fileURLToPath(new URL('./fixtures/small-county.json', import.meta.url));
 export const DEMO_COUNTY = fileURLToPath(new URL('../config/rong-county.json', import.meta.url));
@@ -23,7 +23,7 @@ export function tempDir(prefix = 'caideng-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestController(overrides: ConfigInput = {}, dataDir = tempDir()): Promise<TestController> {
+export async function startTestController(overrides: ConfigInput = {}, dataDir = tempDir(), options: Omit<StartOptions, 'logger'> = {}): Promise<TestController> {
   const ctl = await startController(
     {
       dataDir,
@@ -33,7 +33,7 @@ export async function startTestController(overrides: ConfigInput = {}, dataDir =
       mqtt: { host: '127.0.0.1', port: 0, ...overrides.mqtt },
       log: { level: 'silent', ...overrides.log },
     },
-    { logger: pino({ level: 'silent' }) },
+    { logger: pino({ level: 'silent' }), ...options },
   );
   const file = () => {
     const f = readProvisioning(dataDir);

@@ -68,7 +68,8 @@ async function call(method: string, path: string, params: Record<string, string>
   });
   const text = await res.text();
   const csv = res.headers.get('content-type')?.startsWith('text/csv') ?? false;
-  const body = text && !csv ? JSON.parse(text) : undefined;
+  const ics = res.headers.get('content-type')?.startsWith('text/calendar') ?? false;
+  const body = text && !csv && !ics ? JSON.parse(text) : ics ? text : undefined;
   const bare = path.replace(/\?.*/, '');
   const op = doc.paths[bare]?.[method.toLowerCase()];
   expect(op, `${method} ${bare} is documented`).toBeDefined();
@@ -78,6 +79,8 @@ async function call(method: string, path: string, params: Record<string, string>
     expect(text).toBe('');
   } else if (csv) {
     expect(text.split('\r\n')[0]).toMatch(/^id,time,actor/);
+  } else if (ics) {
+    expect(text.split('\r\n')[0]).toBe('BEGIN:VCALENDAR');
   } else {
     const schema = documented!.content!['application/json']!.schema;
     const validator = Compile(schema as never);
@@ -89,7 +92,7 @@ async function call(method: string, path: string, params: Record<string, string>
 }
 
 /** Routes anyone may call; every other one needs a session or a token. */
-const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login']);
+const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login', 'GET /api/calendar', 'GET /api/compounds/:compound/calendar.ics', 'GET /api/clock']);
 
 describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 and documents every /api route with an answer, the error body and who may call it', () => {
@@ -215,6 +218,26 @@ describe('real answers match the document', () => {
     await call('GET', `/api/history/faulty-groups?from=${to - 86_400_000}&to=${to}`);
     await call('GET', '/api/history/presses?compound=alpha&limit=5');
     await call('GET', `/api/history?series=power&from=${to}&to=${to - 1}`);
+  });
+
+  it('schedule: rules, the save-time report, plan, calendars, overrides, clock', async () => {
+    const body = { name: '夜景', kind: 'nightly', target: { compounds: ['alpha'] }, when: { start: { sun: 'sunset', offsetMin: 10 }, end: { at: '22:00' } }, play: { scene: { name: 'carp' } } };
+    const created = await call('POST', '/api/rules', {}, { body });
+    expect(created.status).toBe(201);
+    const id = created.body.rule.id as string;
+    await call('POST', '/api/rules/check', {}, { body });
+    await call('GET', '/api/rules');
+    await call('GET', '/api/rules/{id}', { id });
+    await call('PUT', '/api/rules/{id}', { id }, { body: { ...body, name: '夜景二' } });
+    await call('GET', '/api/compounds/{compound}/plan', { compound: 'alpha' });
+    await call('GET', '/api/calendar?year=2026', {}, { token: null });
+    await call('GET', '/api/compounds/{compound}/calendar.ics', { compound: 'alpha' }, { token: null });
+    const o = await call('POST', '/api/compounds/{compound}/override', { compound: 'alpha' }, { body: { power: 'off', minutes: 5 } });
+    expect(o.status).toBe(201);
+    await call('GET', '/api/compounds/{compound}/overrides', { compound: 'alpha' });
+    await call('DELETE', '/api/compounds/{compound}/overrides/{id}', { compound: 'alpha', id: o.body.override.id });
+    await call('GET', '/api/clock', {}, { token: null });
+    expect((await call('DELETE', '/api/rules/{id}', { id })).status).toBe(204);
   });
 
   it('covered every documented route with a success answer', () => {

@@ -4,10 +4,11 @@
  * clamp that always decides, a programme hidden (wholly or partly) by a curfew, a same-priority
  * programme that overlaps in time and targets, and nights over an energy budget. Warnings never block.
  */
-import { occurrences, ruleGroups, type DayNote, type Occurrence } from './occurrences.js';
+import { occurrences, ruleGroups, zoneOf, type DayNote, type Occurrence } from './occurrences.js';
 import { sweepOf } from './resolve.js';
 import { isProgramme, priorityOf, type Rule } from './schema.js';
 import type { RuleWarning, ScheduleInput, Site } from './types.js';
+import { dayStart, localDay } from './zone.js';
 
 const DAY = 86_400_000;
 const MAX_DATES = 31;
@@ -57,10 +58,13 @@ export function analyzeRule(input: ScheduleInput, rule: Rule, now: number, days 
   let clampedDays = 0;
   const occsBySite = new Map<string, Occurrence[]>();
   for (const site of sites) {
-    const notes: DayNote[] = [];
-    const occs = occurrences(rule, site, from, to, notes).filter((o) => o.status === 'on');
+    const all: DayNote[] = [];
+    const occs = occurrences(rule, site, from, to, all).filter((o) => o.status === 'on');
     occsBySite.set(site.id, occs);
     fires += occs.length;
+    // Only the days of the window (the generator looks a day back for shows still running).
+    const tz = zoneOf(rule, site);
+    const notes = all.filter((n) => n.day >= localDay(tz, from) && dayStart(tz, n.day) < to);
     for (const n of notes) {
       if (n.sunMissing) sunMissing.push(n.day);
       if (!n.sunMissing) clampDays++;
@@ -146,7 +150,8 @@ function budgetWarnings(input: ScheduleInput, rule: Rule, sites: Site[], from: n
     if (budgets.length === 0) continue;
     const { overBudget, entries } = sweepOf(withRule, site.id, from, from + span);
     for (const ob of overBudget) {
-      const involved = rule.kind === 'budget' ? ob.ruleId === rule.id : entries.some((e) => e.ruleId === rule.id && e.reason === 'budget');
+      if (ob.start < from) continue; // the night already under way when the window opens
+      const involved = rule.kind === 'budget' ? ob.ruleId === rule.id : entries.some((e) => e.ruleId === rule.id && e.reason === 'budget' && e.start < ob.end && e.end > ob.start);
       if (involved) {
         dates.push(ob.day);
         budgetId ??= ob.ruleId;

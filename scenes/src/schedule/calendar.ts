@@ -65,6 +65,10 @@ const SOLAR_TERM_EN: Record<SolarTermId, string> = {
 const TABLE_ALIASES: Record<string, string> = {
   DA_XUE: '大雪', DONG_ZHI: '冬至', XIAO_HAN: '小寒', DA_HAN: '大寒', LI_CHUN: '立春', YU_SHUI: '雨水', JING_ZHE: '惊蛰',
 };
+/** Names of the solar terms, for pickers. */
+export const SOLAR_TERM_NAMES: Record<SolarTermId, { zh: string; en: string }> = Object.fromEntries(
+  SOLAR_TERM_IDS.map((id) => [id, { zh: SOLAR_TERM_ZH[id], en: SOLAR_TERM_EN[id] }]),
+) as Record<SolarTermId, { zh: string; en: string }>;
 const TERM_BY_ZH = new Map<string, SolarTermId>(SOLAR_TERM_IDS.map((id) => [SOLAR_TERM_ZH[id], id]));
 
 export const HOLIDAY_NAMES: Record<HolidayId, { zh: string; en: string }> = {

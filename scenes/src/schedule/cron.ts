@@ -83,8 +83,14 @@ function parseField(raw: string, index: number): number[] {
       hi = m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? f.max : lo;
     }
     if (lo < f.min || lo > f.max || hi < f.min || hi > f.max) throw new Error(`${f.name}: values must be ${f.min}-${f.max}`);
-    if (hi < lo) throw new Error(`${f.name}: range ${lo}-${hi} runs backwards`);
-    for (let v = lo; v <= hi; v += step) out.add(v);
+    if (hi >= lo) for (let v = lo; v <= hi; v += step) out.add(v);
+    else {
+      // A range that wraps (22-2 = 22, 23, 0, 1, 2), as node-cron reads it.
+      const max = index === 5 ? 6 : f.max;
+      const size = max - f.min + 1;
+      const span = (((hi - lo) % size) + size) % size;
+      for (let k = 0; k <= span; k += step) out.add(lo + k > max ? lo + k - size : lo + k);
+    }
   }
   return [...out].sort((a, b) => a - b);
 }

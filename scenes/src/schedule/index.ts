@@ -43,7 +43,22 @@ export {
   type SceneRef as ScheduleSceneRef,
 } from './schema.js';
 export type { Override, SiteGroup, Site, ScheduleInput, LostWhy, IntentReason, Intent, PlanEntry, LimitWindow, RuleWarning, WarningCode, Plan } from './types.js';
-export { calendarYear, festivalDate, lunarToCivil, officialDay, type CalendarEntry } from './calendar.js';
+export {
+  calendarYear,
+  festivalDate,
+  festivalDates,
+  lunarToCivil,
+  officialDay,
+  solarTermDate,
+  hasOfficialSchedule,
+  FESTIVAL_NAMES,
+  HOLIDAY_NAMES,
+  SOLAR_TERM_NAMES,
+  CALENDAR_MIN_YEAR,
+  CALENDAR_MAX_YEAR,
+  type CalendarEntry,
+  type OfficialDay,
+} from './calendar.js';
 export { sunTime } from './sun.js';
 export { resolveAt, compilePlan } from './resolve.js';
 export { analyzeRule } from './analyze.js';

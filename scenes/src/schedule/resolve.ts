@@ -181,8 +181,9 @@ function buildContext(input: ScheduleInput, site: Site, a: number, b: number): C
     const mask = groups.map((g) => reach === null || reach.has(g.id));
     if (!mask.some(Boolean)) continue;
     const notes: DayNote[] = [];
-    // Occurrences that started the day before may still run: look back a day for the graceful tail.
-    for (const occ of occurrences(rule, site, a, b, notes)) {
+    // A playlist stopping gracefully runs past its end by up to one item (≤ 1 day): look back that far.
+    const lookBack = isProgramme(rule.kind) ? 86_400_000 : 0;
+    for (const occ of occurrences(rule, site, a - lookBack, b, notes)) {
       const placed: Placed = { occ, end: isProgramme(rule.kind) ? effectiveEnd(occ) : occ.end, mask };
       if (placed.end <= a) continue;
       if (isProgramme(rule.kind)) ctx.programmes.push(placed);
@@ -326,7 +327,7 @@ interface Sweep {
   times: number[];
   states: State[][];
   clashes: Map<string, Set<string>>;
-  overBudget: Array<{ ruleId: string; day: string; kwh: number; budget: number }>;
+  overBudget: Array<{ ruleId: string; day: string; start: number; end: number; kwh: number; budget: number }>;
 }
 
 function sweep(ctx: Context, a: number, b: number): Sweep {
@@ -398,7 +399,7 @@ function applyBudgets(ctx: Context, times: number[], states: State[][]): Sweep['
       if (energy(mid) <= budget) f0 = mid;
       else f1 = mid;
     }
-    out.push({ ruleId: bud.occ.rule.id, day: bud.occ.day, kwh: full, budget });
+    out.push({ ruleId: bud.occ.rule.id, day: bud.occ.day, start: lo, end: hi, kwh: full, budget });
     // Segments that straddle the window's edges are split by breakpoints already (budget start/end are breakpoints).
     for (let i = 0; i < states.length; i++) {
       if (times[i]! < lo || times[i]! >= hi) continue;
@@ -565,6 +566,7 @@ function planWarnings(input: ScheduleInput, ctx: Context, sw: Sweep, from: numbe
     for (const b of others) out.push({ ruleId: a, code: 'conflict', otherRuleId: b, message: `rules '${a}' and '${b}' have the same priority and overlap at ${ctx.site.id}; '${a}' plays (later start, then id)` });
   }
   for (const ob of sw.overBudget) {
+    if (ob.end <= from || ob.start >= to) continue;
     out.push({ ruleId: ob.ruleId, code: 'over-budget', dates: [ob.day], message: `the night of ${ob.day} at ${ctx.site.id} would use ${ob.kwh.toFixed(1)} kWh of a ${ob.budget} kWh budget; it is dimmed to fit` });
   }
   return out;

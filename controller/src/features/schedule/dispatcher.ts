@@ -54,8 +54,15 @@ export function dispatchFor(intents: readonly Intent[], states: ReadonlyMap<stri
     const request: CommandRequest & { groups: string[] } =
       intent.power === 'off'
         ? { power: 'off', startAt, groups: [] }
-        : { power: 'on', brightness: intent.brightness, ...(intent.scene ? { scene: intent.scene } : {}), startAt, groups: [] };
-    const key = `${intent.power}|${intent.brightness}|${sceneKey(intent.scene)}|${startAt}|${intent.ruleId ?? ''}|${intent.overrideId ?? ''}`;
+        : {
+            power: 'on',
+            brightness: intent.brightness,
+            ...(intent.scene ? { scene: intent.scene } : {}),
+            startAt,
+            ...(intent.transitionMs !== undefined ? { transitionMs: intent.transitionMs } : {}),
+            groups: [],
+          };
+    const key = `${intent.power}|${intent.brightness}|${sceneKey(intent.scene)}|${startAt}|${intent.transitionMs ?? ''}|${intent.ruleId ?? ''}|${intent.overrideId ?? ''}`;
     let cmd = byKey.get(key);
     if (!cmd) byKey.set(key, (cmd = { request, ruleId: intent.ruleId, overrideId: intent.overrideId, reason: intent.reason }));
     cmd.request.groups.push(intent.group);

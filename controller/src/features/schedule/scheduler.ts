@@ -102,6 +102,8 @@ export class Scheduler extends Feature {
   private republishTimer: NodeJS.Timeout | null = null;
   private driftTimer: NodeJS.Timeout | null = null;
   private batchTimer: NodeJS.Timeout | null = null;
+  /** Resolves when the pending batch of groups that came online is queued. */
+  private batchQueued: Promise<void> = Promise.resolve();
   private unsubscribeJump: (() => void) | null = null;
   private revision = 0;
   private stopped = false;
@@ -156,6 +158,7 @@ export class Scheduler extends Feature {
     this.deps.commands.setGuard(null);
     this.unsubscribeJump?.();
     for (const t of [this.timer, this.batchTimer]) if (t) clearTimeout(t);
+    this.batchQueued = Promise.resolve();
     for (const t of [this.republishTimer, this.driftTimer]) if (t) clearInterval(t);
     this.timer = this.batchTimer = this.republishTimer = this.driftTimer = null;
     await this.chain;
@@ -217,6 +220,16 @@ export class Scheduler extends Feature {
       .map((o) => o.override)
       .filter((o) => (!compound || o.compound === compound) && o.until > now)
       .map((o) => ({ ...o, remainingMs: Math.max(0, o.until - now) }));
+  }
+
+  /** Resolves once the rounds queued so far (and a batch of groups that came online) are done. */
+  async settled(): Promise<void> {
+    await this.batchQueued;
+    let chain: Promise<void>;
+    do {
+      chain = this.chain;
+      await chain;
+    } while (chain !== this.chain);
   }
 
   // --- writing -------------------------------------------------------------------------------
@@ -430,11 +443,14 @@ export class Scheduler extends Feature {
     if (!set) this.onlineBatch.set(compound, (set = new Set()));
     set.add(group);
     if (this.batchTimer) return;
+    let queued: () => void = () => undefined;
+    this.batchQueued = new Promise<void>((resolve) => (queued = resolve));
     this.batchTimer = setTimeout(() => {
       this.batchTimer = null;
       const batch = new Map(this.onlineBatch);
       this.onlineBatch.clear();
       void this.enqueue(() => this.refresh([...batch.keys()], 'online', false, batch));
+      queued();
     }, ONLINE_BATCH_MS);
     this.batchTimer.unref();
   }

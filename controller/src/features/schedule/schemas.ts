@@ -81,6 +81,8 @@ export const PlanEntrySchema = Type.Object(
     overrideId: Type.Union([Type.String(), Type.Null()]),
     reason: Reason,
     playlistItem: Type.Optional(Type.Integer({ minimum: 0 })),
+    transitionMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    since: Type.Integer({ description: "the show's phase origin (a playlist item's nominal start), epoch ms" }),
     lost: Type.Array(Type.Object({ ruleId: Type.String(), why: Type.Enum(['priority', 'curfew', 'quiet', 'budget', 'override', 'outside-dates', 'disabled']) }, closed)),
   },
   closed,

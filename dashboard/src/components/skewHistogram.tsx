@@ -8,7 +8,9 @@ import { fetchSync, scheduleRevision, type SyncReport } from '../data/schedule';
 import { useI18n } from '../i18n';
 import { useStore } from '../lib/store';
 import { lastShow, skewBins } from '../views/schedule/layout';
-import { formatSkew } from './groupTile';
+
+/** A percentile of |skew| ('4 ms'), or a dash before any group reported. */
+const abs = (ms: number | null) => (ms === null ? '–' : `${Math.round(ms)} ms`);
 
 export function SkewHistogram({ compound }: { compound: string }) {
   const i = useI18n();
@@ -39,10 +41,10 @@ export function SkewHistogram({ compound }: { compound: string }) {
           at: i.stamp(last.show.startAt),
           reported: last.show.reported,
           groups: last.show.groups,
-          p50: formatSkew(last.show.p50),
-          p95: formatSkew(last.show.p95),
-          p99: formatSkew(last.show.p99),
-          max: formatSkew(last.show.max),
+          p50: abs(last.show.p50),
+          p95: abs(last.show.p95),
+          p99: abs(last.show.p99),
+          max: abs(last.show.max),
         })}
       </p>
       {bins.length > 0 && (

@@ -122,25 +122,31 @@ export interface ClockInfo {
   shifted: boolean;
 }
 
+/** GET /api/sync (protocol's sync report): one group's last start that had a `startAt`; late is positive. */
 export interface SyncGroup {
   compound: string;
   group: string;
   skewMs: number;
   startAt: number;
+  startedAt?: number;
+  commandId?: string;
   at: number;
 }
+/** One show (a command with a `startAt`): percentiles of |skew| over the groups that reported, null before any. */
 export interface SyncShow {
   commandId: string;
   compound: string;
   startAt: number;
   groups: number;
   reported: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+  missing?: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
 }
 export interface SyncReport {
+  ts?: number;
   groups: SyncGroup[];
   shows: SyncShow[];
 }

@@ -462,7 +462,7 @@ export const en: Record<MessageKey, string> = {
   'play.mode.playlist': 'Playlist (several scenes in turn)',
   'play.mode.off': 'Lights off',
   'skew.title': 'Synchronization of the last show',
-  'skew.summary': 'Started {at}: {reported}/{groups} groups reported; start skew p50 {p50} · p95 {p95} · p99 {p99} · max {max}',
+  'skew.summary': 'Started {at}: {reported}/{groups} groups reported; start skew (either way) p50 {p50} · p95 {p95} · p99 {p99} · max {max}',
   'skew.chartLabel': 'Start skew distribution: {bins}',
   'skew.axis': 'Across: start skew (ms, positive is later than planned); on the bars: number of groups',
   'skew.column': 'Start skew',

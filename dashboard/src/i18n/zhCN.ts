@@ -460,7 +460,7 @@ export const zhCN = {
   'play.mode.playlist': '节目单（多个场景轮播）',
   'play.mode.off': '关灯',
   'skew.title': '上一场演出的同步情况',
-  'skew.summary': '{at} 开始：{reported}/{groups} 个灯组已回报；启动偏差 p50 {p50} · p95 {p95} · p99 {p99} · 最大 {max}',
+  'skew.summary': '{at} 开始：{reported}/{groups} 个灯组已回报；启动偏差（绝对值）p50 {p50} · p95 {p95} · p99 {p99} · 最大 {max}',
   'skew.chartLabel': '启动偏差分布：{bins}',
   'skew.axis': '横轴：启动偏差（毫秒，正数为晚于计划），柱上为灯组数',
   'skew.column': '启动偏差',

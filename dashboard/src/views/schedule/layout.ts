@@ -169,7 +169,7 @@ export function skewBins(skews: readonly number[], maxBins = 10): Bin[] {
 export function lastShow(report: SyncReport, compound: string): { show: SyncShow; skews: number[] } | null {
   const show = report.shows.filter((s) => s.compound === compound).sort((a, b) => b.startAt - a.startAt)[0];
   if (!show) return null;
-  const skews = report.groups.filter((g) => g.compound === compound && g.startAt === show.startAt).map((g) => g.skewMs);
+  const skews = report.groups.filter((g) => g.compound === compound && (g.commandId !== undefined ? g.commandId === show.commandId : g.startAt === show.startAt)).map((g) => g.skewMs);
   return { show, skews };
 }
 

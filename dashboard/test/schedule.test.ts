@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProvisioning, startController, type ControllerHandle } from '@caideng/controller';
 import { Clock } from '../../controller/src/clock.js';
 import { launchChromium } from './browser.js';
-import { dayWindows, EVENING, fieldOfPath, paletteIndex, PALETTE_SIZE, seasonOf, segments, shownEntries, skewBins } from '../src/views/schedule/layout';
+import { dayWindows, EVENING, fieldOfPath, paletteIndex, PALETTE_SIZE, lastShow, seasonOf, segments, shownEntries, skewBins } from '../src/views/schedule/layout';
 import { FIELD_OF_PATH, fromRule, newDraft, toBody } from '../src/views/schedule/ruleDraft';
 import type { PlanEntry, RuleView } from '../src/data/schedule';
 
@@ -107,6 +107,26 @@ describe('schedule layout (pure)', () => {
     ];
     expect(seasonOf(cal, Date.parse('2026-12-02T00:00:00+08:00'), 2026)).toEqual({ from: '2027-02-05', to: '2027-02-20' });
     expect(seasonOf(cal, Date.parse('2026-02-20T00:00:00+08:00'), 2026)).toEqual({ from: '2026-02-16', to: '2026-03-03' });
+  });
+
+  it("takes the compound's latest show and its groups' skews from the sync report", () => {
+    const report = {
+      groups: [
+        { compound: OWN, group: 'g01', skewMs: 3, startAt: 2000, commandId: 'c2', at: 0 },
+        { compound: OWN, group: 'g02', skewMs: -2, startAt: 2000, commandId: 'c2', at: 0 },
+        { compound: OWN, group: 'g03', skewMs: 40, startAt: 1000, commandId: 'c1', at: 0 },
+        { compound: 'nanhu-yidu', group: 'g01', skewMs: 9, startAt: 3000, commandId: 'c3', at: 0 },
+      ],
+      shows: [
+        { commandId: 'c1', compound: OWN, startAt: 1000, groups: 8, reported: 1, p50: 40, p95: 40, p99: 40, max: 40 },
+        { commandId: 'c2', compound: OWN, startAt: 2000, groups: 8, reported: 2, p50: 2, p95: 3, p99: 3, max: 3 },
+        { commandId: 'c3', compound: 'nanhu-yidu', startAt: 3000, groups: 1, reported: 1, p50: 9, p95: 9, p99: 9, max: 9 },
+      ],
+    };
+    const last = lastShow(report, OWN);
+    expect(last?.show.commandId).toBe('c2');
+    expect(last?.skews).toEqual([3, -2]);
+    expect(lastShow({ groups: [], shows: [] }, OWN)).toBeNull();
   });
 
   it('bins start skews for the histogram', () => {

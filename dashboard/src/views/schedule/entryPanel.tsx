@@ -14,8 +14,13 @@ export function EntryPanel({ entry, rules, compound, onClose }: { entry: PlanEnt
   const i = useI18n();
   const library = useStore(scenes);
   const heading = useRef<HTMLHeadingElement>(null);
-  // Keyboard users land in the panel they opened; Escape closes it.
+  // Keyboard users land in the panel they opened; Escape closes it wherever the focus is.
   useEffect(() => heading.current?.focus(), [entry]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
   const scene = entry.scene ? (library.status === 'ready' ? library.library.scene(entry.scene.name) : undefined) : undefined;
   const sceneZh = entry.scene ? (scene?.title.zh ?? scene?.title.en ?? entry.scene.name) : null;
   const sceneOther = i.locale === 'en' && scene?.title.en && scene.title.en !== sceneZh ? scene.title.en : null;
@@ -24,7 +29,7 @@ export function EntryPanel({ entry, rules, compound, onClose }: { entry: PlanEnt
   const groupNames = allGroups ? i.t('sched.allGroups', { n: entry.groups.length }) : i.list(entry.groups.map((g) => i.name(compound.groups.find((x) => x.id === g), g)));
 
   return (
-    <aside class="panel sched-panel" aria-labelledby="sched-panel-title" data-testid="entry-panel" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <aside class="panel sched-panel" aria-labelledby="sched-panel-title" data-testid="entry-panel">
       <div class="panel__head">
         <h2 id="sched-panel-title" class="panel__title" tabIndex={-1} ref={heading}>
           {civilDay(entry.start).slice(5).replace('-', '/')} {clockTime(entry.start)}–{clockTime(entry.end)}

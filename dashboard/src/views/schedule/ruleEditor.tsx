@@ -107,6 +107,13 @@ export function RuleEditor({ county, me, compound, rule, ruleNames, onDone }: Ed
     if (!rule && firstScene && !sceneList.some((s) => s.name === draft.scene)) set({ scene: firstScene, items: draft.items.map((it) => ({ ...it, scene: it.scene || firstScene })) });
   }, [firstScene]);
 
+  // Opened from a rule's row far below the week, or from the button: bring the form into view, the name focused.
+  const nameRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    nameRef.current?.focus({ preventScroll: true });
+    nameRef.current?.closest('form')?.scrollIntoView?.({ block: 'start' });
+  }, []);
+
   const governs = me.actions.includes('govern');
   const kinds: RuleKind[] = [...PROGRAMME_KINDS, ...LIMIT_KINDS].filter((k) => governs || !GOVERNED_KINDS.includes(k));
   const governed = GOVERNED_KINDS.includes(draft.kind);
@@ -203,7 +210,7 @@ export function RuleEditor({ county, me, compound, rule, ruleNames, onDone }: Ed
           </select>
         </FieldRow>
         <FieldRow id="rule-name" label={i.t('rule.name')} problem={p('rule-name')}>
-          <input id="rule-name" value={draft.name} maxLength={64} required aria-invalid={p('rule-name') ? 'true' : undefined} aria-describedby={p('rule-name') ? 'rule-name-problem' : undefined} onInput={(e) => set({ name: (e.target as HTMLInputElement).value })} />
+          <input id="rule-name" ref={nameRef} value={draft.name} maxLength={64} required aria-invalid={p('rule-name') ? 'true' : undefined} aria-describedby={p('rule-name') ? 'rule-name-problem' : undefined} onInput={(e) => set({ name: (e.target as HTMLInputElement).value })} />
         </FieldRow>
       </div>
 

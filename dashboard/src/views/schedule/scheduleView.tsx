@@ -54,9 +54,10 @@ function useControllerNow(): number {
 
 type Load<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'failed'; error: string };
 
-/** Fetches `load` whenever `key` or the schedule's revision changes; keeps showing the last answer meanwhile. */
-function useRefetch<T>(load: (signal: AbortSignal) => Promise<T>, key: string): Load<T> {
-  const revision = useStore(scheduleRevision);
+/** Fetches `load` whenever `key` or (unless `once`) the schedule's revision changes; keeps showing the last answer meanwhile. */
+function useRefetch<T>(load: (signal: AbortSignal) => Promise<T>, key: string, once = false): Load<T> {
+  const live = useStore(scheduleRevision);
+  const revision = once ? 0 : live;
   const [state, setState] = useState<Load<T>>({ status: 'loading' });
   useEffect(() => {
     const abort = new AbortController();
@@ -106,6 +107,7 @@ function CompoundSchedule({ county, compound, me }: { county: County; compound: 
       return [...a, ...b];
     },
     `cal:${year}`,
+    true,
   );
   const season = useMemo(() => (calendar.status === 'ready' ? seasonOf(calendar.value, today, year) : null), [calendar, today, year]);
   const seasonDays = season ? dayWindows(civilMidnight(season.from), Math.round((civilMidnight(season.to) - civilMidnight(season.from)) / DAY_MS) + 1, span) : [];

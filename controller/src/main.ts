@@ -12,6 +12,7 @@ import type { ConfigInput } from './config/schema.js';
 import { startController } from './controller.js';
 import { startSimulation, type Simulation } from './demo.js';
 import { Clock, parseClockStart } from './clock.js';
+import { localTime } from './features/schedule/time.js';
 import { createLogger } from './logger.js';
 import { cityRegistry } from './registry/city.js';
 import { installProcessGuard } from './processGuard.js';
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
       .catch((err: unknown) => controller.log.error({ err }, 'simulated county failed'));
   }
   process.stdout.write(
-    `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n${controller.clock.shifted ? `  Demo clock 演示时钟: ${new Date(controller.clock.now()).toISOString()} ×${controller.clock.speed}\n` : ''}${await signInBanner(controller)}\n`,
+    `\n  caideng is running\n  Dashboard 仪表盘:  ${controller.httpUrl}/\n  API:               ${controller.httpUrl}/api/compounds\n  MQTT:              ${controller.mqttUrl}  (WebSocket ${controller.wsUrl})\n  Credentials:       npm run credentials\n${controller.clock.shifted ? `  Demo clock 演示时钟: ${localTime(controller.clock.now(), controller.config.timezone)} ×${controller.clock.speed}\n` : ''}${await signInBanner(controller)}\n`,
   );
 
   const stopAll = async () => {

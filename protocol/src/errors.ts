@@ -58,7 +58,7 @@ export const ERRORS = {
   // --- scheduler ------------------------------------------------------------------------------
   CAIDENG_ERR_CURFEW: { status: 409, message: "refused by rule '%s' (%s): lanterns stay off until %s" },
   CAIDENG_ERR_QUIET_HOURS: { status: 409, message: "refused by rule '%s' (%s): brightness %s is above the quiet-hours cap of %s until %s" },
-  CAIDENG_ERR_BUDGET: { status: 409, message: "refused by rule '%s' (%s): tonight's energy budget is used up until %s" },
+  CAIDENG_ERR_BUDGET: { status: 409, message: "refused by rule '%s' (%s): brightness %s is above the %s tonight's energy budget allows until %s" },
   CAIDENG_ERR_RULE_NOT_FOUND: { status: 404, message: "no schedule rule '%s'" },
   CAIDENG_ERR_OVERRIDE_NOT_FOUND: { status: 404, message: "no active override '%s' on compound '%s'" },
   // --- start-up -----------------------------------------------------------------------------

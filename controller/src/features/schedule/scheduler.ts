@@ -47,6 +47,7 @@ import { dispatchFor } from './dispatcher.js';
 import { planItems, planMessages } from './planMessage.js';
 import { demoProgramme } from './demoProgramme.js';
 import { localTime } from './time.js';
+import { WattsModel } from './watts.js';
 
 export interface OverrideView extends Override {
   remainingMs: number;
@@ -89,6 +90,7 @@ interface CachedPlan {
 
 export class Scheduler extends Feature {
   private readonly store: ScheduleStore;
+  private readonly wattsModel = new WattsModel();
   private readonly rules = new Map<string, StoredRule>();
   private readonly overrides = new Map<string, StoredOverride>();
   private readonly plans = new Map<string, CachedPlan>();
@@ -97,6 +99,10 @@ export class Scheduler extends Feature {
   private readonly nextChange = new Map<string, number>();
   private readonly onlineBatch = new Map<string, Set<string>>();
   private sites: Site[] = [];
+  /** Compounds some rule targets (null: to be computed again after a change). */
+  private managedSet: Set<string> | null = null;
+  /** Compounds whose plan was published with items: one that stops being managed gets an empty plan once. */
+  private readonly published = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private timerFor: number | null = null;
   private republishTimer: NodeJS.Timeout | null = null;
@@ -171,7 +177,7 @@ export class Scheduler extends Feature {
       rules: [...this.rules.values()].map((r) => r.rule),
       overrides: [...this.overrides.values()].map((o) => o.override),
       sites: this.sites,
-      watts: wattsOf,
+      watts: this.wattsModel.watts,
     };
   }
 
@@ -230,6 +236,21 @@ export class Scheduler extends Feature {
       chain = this.chain;
       await chain;
     } while (chain !== this.chain);
+  }
+
+  /**
+   * Whether the scheduler runs a compound's lanterns: some rule (of any kind) targets it, or an override
+   * holds. A compound no rule mentions is left to manual control: nothing is sent to it, no plan published.
+   */
+  managed(compound: string): boolean {
+    if (!this.managedSet) {
+      const set = new Set<string>();
+      for (const r of this.rules.values()) if (r.rule.enabled !== false) for (const c of this.compoundsOf(r.rule.target)) set.add(c);
+      this.managedSet = set;
+    }
+    if (this.managedSet.has(compound)) return true;
+    for (const o of this.overrides.values()) if (o.override.compound === compound) return true;
+    return false;
   }
 
   // --- writing -------------------------------------------------------------------------------
@@ -296,7 +317,8 @@ export class Scheduler extends Feature {
     this.overrides.delete(id);
     if (why === 'ended') await this.deps.deadlines.cancel(`override/${id}`);
     this.ctx.bus.emit('override.changed', { compound: o.override.compound, override: null, ended: id });
-    await this.changed([o.override.compound], false);
+    // Back to the schedule; on a compound without one, back to what nothing scheduled means: off.
+    await this.changed([o.override.compound], false, true);
     return true;
   }
 
@@ -309,10 +331,10 @@ export class Scheduler extends Feature {
   // --- the limits, for every command ----------------------------------------------------------
 
   /** The guard Commands calls before storing or sending a command. */
-  private guard(compound: string, _targets: readonly string[], request: CommandRequest, origin: CommandOrigin): void {
+  private guard(compound: string, targets: readonly string[], request: CommandRequest, origin: CommandOrigin): void {
     const at = Math.max(this.clock.now(), request.startAt ?? 0);
     try {
-      this.checkLimits(compound, at, request, origin.breaksCurfew === true);
+      this.checkLimits(compound, at, request, origin.breaksCurfew === true, targets);
     } catch (err) {
       this.counters.refused++;
       throw err;
@@ -320,7 +342,7 @@ export class Scheduler extends Feature {
   }
 
   /** Throws CAIDENG_ERR_CURFEW / _QUIET_HOURS / _BUDGET when a limit in force at `at` forbids the request. */
-  checkLimits(compound: string, at: number, request: Pick<CommandRequest, 'power' | 'brightness' | 'scene'>, breaksCurfew: boolean): void {
+  checkLimits(compound: string, at: number, request: Pick<CommandRequest, 'power' | 'brightness' | 'scene'>, breaksCurfew: boolean, targets?: readonly string[]): void {
     if (breaksCurfew) return;
     const lights = request.power === 'on' || request.scene !== undefined || (request.power === undefined && (request.brightness ?? 0) > 0);
     if (request.power === 'off' && request.scene === undefined) return;
@@ -329,7 +351,13 @@ export class Scheduler extends Feature {
       const name = rule?.name ?? limit.ruleId;
       const until = localTime(limit.end, this.ctx.config.timezone);
       if (limit.kind === 'curfew' && lights) throw new CaidengError('CAIDENG_ERR_CURFEW', [name, limit.ruleId, until], { ruleId: limit.ruleId, until: limit.end });
-      if (limit.kind === 'budget' && lights) throw new CaidengError('CAIDENG_ERR_BUDGET', [name, limit.ruleId, until], { ruleId: limit.ruleId, until: limit.end });
+      if (limit.kind === 'budget' && request.brightness !== undefined) {
+        // A budget dims the night evenly when the plan would overrun it: no command may be brighter than that.
+        const cap = this.budgetCap(compound, at, targets);
+        if (cap !== null && request.brightness > cap) {
+          throw new CaidengError('CAIDENG_ERR_BUDGET', [name, limit.ruleId, request.brightness, cap, until], { ruleId: limit.ruleId, maxBrightness: cap, until: limit.end });
+        }
+      }
       if (limit.kind === 'quiet' && limit.maxBrightness !== undefined && request.brightness !== undefined && request.brightness > limit.maxBrightness) {
         throw new CaidengError('CAIDENG_ERR_QUIET_HOURS', [name, limit.ruleId, request.brightness, limit.maxBrightness, until], {
           ruleId: limit.ruleId,
@@ -352,6 +380,18 @@ export class Scheduler extends Feature {
     return cached.plan.limits.filter((l) => l.start <= at && at < l.end);
   }
 
+  /** The brightness an energy budget dimmed the plan to at `at` (the lowest over the targets), null if it did not. */
+  private budgetCap(compound: string, at: number, targets?: readonly string[]): number | null {
+    const plan = this.plans.get(compound)?.plan;
+    let cap: number | null = null;
+    for (const e of plan?.entries ?? []) {
+      if (e.reason !== 'budget' || e.start > at || at >= e.end) continue;
+      if (targets && !e.groups.some((g) => targets.includes(g))) continue;
+      cap = cap === null ? e.brightness : Math.min(cap, e.brightness);
+    }
+    return cap;
+  }
+
   private rulesOfKind(kinds: readonly string[]): boolean {
     for (const r of this.rules.values()) if (kinds.includes(r.rule.kind) && r.rule.enabled !== false) return true;
     return false;
@@ -360,13 +400,16 @@ export class Scheduler extends Feature {
   // --- dispatch -------------------------------------------------------------------------------
 
   /** After a rule or override change: the next revision, the bus event, the compounds resolved again. */
-  private async changed(compounds: string[], rulesChanged = true): Promise<void> {
+  private async changed(compounds: string[], rulesChanged = true, force = false): Promise<void> {
     this.revision++;
     await this.store.setMeta('revision', String(this.revision));
-    if (rulesChanged) this.warnings.clear();
+    if (rulesChanged) {
+      this.warnings.clear();
+      this.managedSet = null;
+    }
     for (const c of compounds) this.plans.delete(c);
     this.ctx.bus.emit('schedule.changed', { compounds, revision: this.revision, at: this.clock.now() });
-    await this.enqueue(() => this.refresh(compounds, 'change', true));
+    await this.enqueue(() => this.refresh(compounds, 'change', true, undefined, force));
   }
 
   private refreshAll(why: string): void {
@@ -389,15 +432,20 @@ export class Scheduler extends Feature {
   }
 
   /** Resolves the compounds now and sends what differs; publishes their plans when asked. */
-  private async refresh(compounds: readonly string[], why: string, publish: boolean, onlyGroups?: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+  private async refresh(compounds: readonly string[], why: string, publish: boolean, onlyGroups?: ReadonlyMap<string, ReadonlySet<string>>, force = false): Promise<void> {
     const now = this.clock.now();
     const input = this.input();
-    const { leadMs } = this.ctx.config.schedule;
+    const leadMs = this.leadMs;
     let sent = 0;
     for (const compound of compounds) {
       if (this.stopped) return;
       const info = this.deps.registry.compound(compound);
       if (!info) continue;
+      if (!force && !this.managed(compound)) {
+        this.nextChange.delete(compound);
+        if (publish && this.published.has(compound)) await this.publishPlan(compound, now).catch((err: unknown) => this.log.warn({ err, compound }, 'plan not published'));
+        continue;
+      }
       // Resolved `leadMs` ahead: a change due within the lead is sent now, to start at its boundary.
       let intents: Intent[];
       try {
@@ -455,6 +503,11 @@ export class Scheduler extends Feature {
     this.batchTimer.unref();
   }
 
+  /** The lead in the clock's ms: `leadMs` is real time (the network does not run faster in the demo). */
+  private get leadMs(): number {
+    return Math.round(this.ctx.config.schedule.leadMs * this.clock.speed);
+  }
+
   /** Arms the one timer for the earliest change, `leadMs` ahead of it. */
   private arm(): void {
     if (this.stopped) return;
@@ -464,7 +517,7 @@ export class Scheduler extends Feature {
     this.timer = null;
     this.timerFor = null;
     if (!Number.isFinite(next)) return;
-    const fireAt = next - this.ctx.config.schedule.leadMs;
+    const fireAt = next - this.leadMs;
     this.timerFor = fireAt;
     this.timer = setTimeout(() => this.onTimer(fireAt, next), Math.min(this.clock.realDelayUntil(fireAt), 2 ** 31 - 1));
     this.timer.unref();
@@ -474,12 +527,12 @@ export class Scheduler extends Feature {
     this.timer = null;
     const now = this.clock.now();
     const late = now - fireAt;
-    if (late < -this.ctx.config.schedule.leadMs) {
+    if (late < -this.leadMs) {
       // A long delay capped by setTimeout's limit, or a clock set back: look again.
       this.arm();
       return;
     }
-    if (late > this.ctx.config.schedule.clockJumpMs) {
+    if (late > this.ctx.config.schedule.clockJumpMs * this.clock.speed) {
       this.counters.clockJumps++;
       this.log.info({ lateMs: late }, 'the timer fired late (the clock jumped, or the process was suspended): resolving every compound');
       this.refreshAll('clock jump');
@@ -516,7 +569,8 @@ export class Scheduler extends Feature {
     const to = now + this.ctx.config.schedule.planHours * HOUR;
     const plan = compilePlan(this.input(), compound, now, Math.max(to, now + GUARD_HORIZON_MS));
     this.plans.set(compound, { from: now, to: Math.max(to, now + GUARD_HORIZON_MS), plan });
-    const entries = plan.entries.filter((e) => e.start < to).map((e) => (e.end > to ? { ...e, end: to } : e));
+    const managed = this.managed(compound);
+    const entries = managed ? plan.entries.filter((e) => e.start < to).map((e) => (e.end > to ? { ...e, end: to } : e)) : [];
     const messages = planMessages(planItems(entries, info.groups.map((g) => g.id)), {
       ts: now,
       // Monotonic across restarts and hourly republishing: the wall-clock ms of the publish.
@@ -526,6 +580,8 @@ export class Scheduler extends Feature {
     });
     const address = compoundAddress(compound);
     for (const [i, m] of messages.entries()) await this.deps.broker.publish(address, 'plan', m, i === 0);
+    if (managed) this.published.add(compound);
+    else this.published.delete(compound);
     this.counters.plansPublished++;
   }
 
@@ -565,15 +621,6 @@ export class Scheduler extends Feature {
       return fallback;
     }
   }
-}
-
-/**
- * Watts of a scene on a group, for budgets: the scenes' power model is linear in brightness up to the
- * group's rating; a scene's own duty cycle is not known without rendering it, so this is the upper bound
- * the estimate route would confirm.
- */
-function wattsOf(scene: SceneRef | null, brightness: number, group: SiteGroup): number {
-  return scene === null && brightness === 0 ? 0 : (group.ratedWatts * brightness) / 255;
 }
 
 /** Whether a rule body is a programme (needs `operate`) or a limit or county rule (needs `govern`). */

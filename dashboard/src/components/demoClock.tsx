@@ -29,7 +29,7 @@ export function DemoClockBadge() {
   const stamp = demoStamp(controllerNow(state));
   const speed = info.speed !== 1 ? ` ×${info.speed}` : '';
   return (
-    <span class="demo-clock" data-testid="demo-clock" title={i.t('clock.demoTitle')} role="status">
+    <span class="demo-clock" data-testid="demo-clock" title={i.t('clock.demoTitle')}>
       {i.t('clock.demo')} {stamp}
       {speed}
     </span>

@@ -1,7 +1,8 @@
 /**
  * How closely the compound's last show started on every group: its p50/p95/p99/max start skew from
  * GET /api/sync and a small histogram of the groups' skews (inline SVG, each bar labelled with its
- * count, the numbers also as text). Refreshed every 30 s and when the schedule changes.
+ * count, the numbers also as text). Fetched once a group has reported a start skew, again on each new one,
+ * every 30 s and when the schedule changes.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { fetchSync, scheduleRevision, type SyncReport } from '../data/schedule';
@@ -12,11 +13,17 @@ import { lastShow, skewBins } from '../views/schedule/layout';
 /** A percentile of |skew| ('4 ms'), or a dash before any group reported. */
 const abs = (ms: number | null) => (ms === null ? '–' : `${Math.round(ms)} ms`);
 
-export function SkewHistogram({ compound }: { compound: string }) {
+/**
+ * `reports` changes whenever a group of the compound reports a new start skew (the live `skewMs`): the
+ * report is fetched then, and not at all before the first one (nothing to show, and a controller without
+ * the sync monitor has no such route).
+ */
+export function SkewHistogram({ compound, reports }: { compound: string; reports: string }) {
   const i = useI18n();
   const revision = useStore(scheduleRevision);
   const [report, setReport] = useState<SyncReport | null>(null);
   useEffect(() => {
+    if (!reports) return;
     const abort = new AbortController();
     const load = () => fetchSync(compound, abort.signal).then(setReport, () => undefined /* no sync monitor on this controller */);
     void load();
@@ -25,7 +32,7 @@ export function SkewHistogram({ compound }: { compound: string }) {
       abort.abort();
       clearInterval(timer);
     };
-  }, [compound, revision]);
+  }, [compound, revision, reports]);
   const last = report ? lastShow(report, compound) : null;
   if (!last) return null;
   const bins = skewBins(last.skews);

@@ -76,6 +76,11 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
       }),
     ),
   ];
+  // The groups' latest start skews, as one string: the histogram fetches the report when it changes.
+  const skewKey = compound.groups
+    .map((g) => skewOf(state.devices.get(deviceKey(compound.id, 'group', g.id))))
+    .filter((v) => v !== undefined)
+    .join(',');
   const area = [county.info.county, county.area(compound.street), county.area(compound.community)].map((n) => i.name(n)).filter(Boolean).join(' · ');
 
   return (
@@ -110,7 +115,7 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
         <PressFeed presses={feed} county={county} showCompound={false} />
       </section>
 
-      <SkewHistogram compound={compound.id} />
+      <SkewHistogram compound={compound.id} reports={skewKey} />
 
       <HistoryPanel compound={compound.id} />
 

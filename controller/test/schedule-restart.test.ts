@@ -9,7 +9,7 @@ import { startCounty, type County } from '@caideng/simulators';
 import { Clock } from '@caideng/controller';
 import type { PlanEntry } from '@caideng/scenes';
 import { provisioningPath } from '../src/credentials/provisioning.js';
-import { dispatchFor } from '../src/features/schedule/dispatcher.js';
+import { dispatchFor, intentKey } from '../src/features/schedule/dispatcher.js';
 import { planItems, planMessages } from '../src/features/schedule/planMessage.js';
 import { apiFetch, startTestController, tempDir, waitForDevice, type TestController } from './helpers.js';
 
@@ -102,6 +102,8 @@ describe('dispatch and plan messages (pure)', () => {
     const justBegun = dispatchFor([intent('g01', 'lotus', now - 50)], states, { now, leadMs: 300 });
     expect(justBegun[0]!.request.startAt).toBe(now + 300);
     expect(dispatchFor([intent('g02', null, now - 60_000)], states, { now, leadMs: 300 })).toEqual([]);
+    // Sent a moment ago and not reported back yet: not sent again.
+    expect(dispatchFor([intent('g02', 'carp', now - 60_000)], states, { now, leadMs: 300, inFlight: new Map([['g02', intentKey(intent('g02', 'carp', 0))]]) })).toEqual([]);
   });
 
   it('cuts a plan larger than the payload limit into parts in time order, each within the limit', () => {

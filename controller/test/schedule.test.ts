@@ -6,6 +6,7 @@
  * iCalendar and the Chinese calendar. One controller for the file; one MQTT client plays a lantern group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
 import { topic, type GroupCommand } from '@caideng/protocol';
 import { Clock } from '@caideng/controller';
@@ -114,9 +115,15 @@ describe('rules', () => {
     expect((await api(`/api/rules/${areaCurfew.body!.rule.id}`, { method: 'DELETE', as: 'xinghe-staff' })).status).toBe(403);
     expect((await api(`/api/rules/${areaCurfew.body!.rule.id}`, { method: 'DELETE', as: 'nanhu-officer' })).status).toBe(204);
 
+    // The compound's viewers hear of it live (socket.io), and fetch the plan again.
+    const socket = io(ctl.httpUrl, { path: '/socket.io', transports: ['websocket'], reconnection: false, auth: { token: tokens['xinghe-staff'] } });
+    await new Promise<void>((resolve) => socket.on('connect', () => socket.emit('subscribe', [OWN], () => resolve())));
+    const pushed = new Promise<{ compound: string; revision: number }>((resolve) => socket.on('schedule', resolve));
     const mine = await api('/api/rules', { body: nightlyFor(OWN), as: 'xinghe-staff' });
     expect(mine.status).toBe(201);
     expect(mine.body!.rule.editable).toBe(true);
+    expect(await pushed).toMatchObject({ compound: OWN, revision: expect.any(Number) });
+    socket.close();
   });
 
   it('reports a conflict and a show past the curfew before saving (nothing stored)', async () => {
@@ -194,6 +201,17 @@ describe('plan, overrides and curfew', () => {
     expect((await api(`/api/compounds/${OWN}/overrides`, { as: 'xinghe-staff' })).body!.overrides).toEqual([]);
     expect((await fired).key).toBe(`override/${made.body!.override.id}`);
     expect(await ctl.deadlines.get(`override/${made.body!.override.id}`)).toMatchObject({ status: 'fired' });
+  });
+
+  it('refuses a brightness above the quiet-hours cap on a weekday evening', async () => {
+    const dimmed = nextMessage<GroupCommand>(g01, setTopic, (c) => c.brightness === 102);
+    clock.set(Date.parse('2026-12-02T21:45:00+08:00'));
+    await dimmed; // the schedule itself keeps to the cap
+    const bright = await api(`/api/compounds/${OWN}/commands`, { body: { brightness: 200 }, as: 'xinghe-staff' });
+    expect(bright.status).toBe(409);
+    expect(bright.body!.code).toBe('CAIDENG_ERR_QUIET_HOURS');
+    expect(bright.body!.message).toContain('工作日静夜');
+    expect((await api(`/api/compounds/${OWN}/commands`, { body: { brightness: 100 }, as: 'xinghe-staff' })).status).toBe(202);
   });
 
   it('refuses a manual command during the curfew, naming the rule; an officer breaks it with an audited override', async () => {

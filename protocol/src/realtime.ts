@@ -271,6 +271,8 @@ export interface ServerToClientEvents {
   devices: (payload: { ts: number; changes: DeviceStatus[] }) => void;
   summaries: (payload: { ts: number; summaries: CompoundSummary[] }) => void;
   press: (payload: PressView) => void;
+  /** A compound's schedule changed (a rule, or an override began or ended): fetch its plan again. */
+  schedule: (payload: { compound: string; revision: number; at: number }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -173,6 +173,10 @@ export class Realtime extends Feature {
       const { receivedAt: _r, ...view } = press;
       io.to(`compound:${press.compound}`).emit('press', view);
     });
+    // The schedule of a compound changed (a rule, an override began or ended): its viewers fetch the plan again.
+    bus.on('schedule.changed', this, ({ compounds, revision, at }) => {
+      for (const compound of compounds) io.to(`compound:${compound}`).emit('schedule', { compound, revision, at });
+    });
     this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
     this.recheckTimer.unref();
     const batchMs = this.ctx.config.realtime.batchMs;

@@ -28,6 +28,13 @@ export interface DispatchOptions {
   leadMs: number;
   /** An intent that began less than this long ago counts as fresh (starts `leadMs` from now). Default 5 s. */
   freshMs?: number;
+  /** What was sent to a group and not reported back yet (`intentKey`): not sent again. */
+  inFlight?: ReadonlyMap<string, string>;
+}
+
+/** What an intent shows, as a comparable string. */
+export function intentKey(intent: Intent): string {
+  return intent.power === 'off' ? 'off' : `on|${intent.brightness}|${sceneKey(intent.scene)}`;
 }
 
 /** Scene parameters compared by value, keys in order. */
@@ -50,6 +57,7 @@ export function dispatchFor(intents: readonly Intent[], states: ReadonlyMap<stri
   for (const intent of intents) {
     if (!states.has(intent.group)) continue; // offline: told when it comes back
     if (shows(states.get(intent.group), intent)) continue;
+    if (options.inFlight?.get(intent.group) === intentKey(intent)) continue;
     const startAt = intent.since > options.now - fresh ? Math.max(intent.since, options.now + options.leadMs) : intent.since;
     const request: CommandRequest & { groups: string[] } =
       intent.power === 'off'

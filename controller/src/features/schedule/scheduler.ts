@@ -43,7 +43,7 @@ import type { SceneLibrary } from '../scenes/sceneLibrary.js';
 import type { Clock } from '../../clock.js';
 import type { ScopeTree } from '../../auth/scopes.js';
 import { ScheduleStore, newId, type StoredOverride, type StoredRule } from './ruleStore.js';
-import { dispatchFor } from './dispatcher.js';
+import { dispatchFor, intentKey } from './dispatcher.js';
 import { planItems, planMessages } from './planMessage.js';
 import { demoProgramme } from './demoProgramme.js';
 import { localTime } from './time.js';
@@ -98,6 +98,8 @@ export class Scheduler extends Feature {
   /** The earliest `until` of each compound's intents, as of its last dispatch. */
   private readonly nextChange = new Map<string, number>();
   private readonly onlineBatch = new Map<string, Set<string>>();
+  /** What each group (`compound/group`) was last sent and until when (wall clock) it counts as on its way. */
+  private readonly inFlight = new Map<string, { key: string; until: number; commandId: string }>();
   private sites: Site[] = [];
   /** Compounds some rule targets (null: to be computed again after a change). */
   private managedSet: Set<string> | null = null;
@@ -142,6 +144,12 @@ export class Scheduler extends Feature {
     });
     this.ctx.bus.on('availability.changed', this, ({ compound, kind, id, online }) => {
       if (kind === 'group' && online) this.groupOnline(compound, id);
+    });
+    // A delivery that failed is no longer on its way: the next round may send it again.
+    this.ctx.bus.on('command.settled', this, ({ delivery }) => {
+      if (delivery.status === 'ok' || delivery.status === 'duplicate') return;
+      const key = `${delivery.compound}/${delivery.group}`;
+      if (this.inFlight.get(key)?.commandId === delivery.commandId) this.inFlight.delete(key);
     });
     this.unsubscribeJump = this.clock.onJump(() => {
       this.counters.clockJumps++;
@@ -459,21 +467,31 @@ export class Scheduler extends Feature {
       this.nextChange.set(compound, until);
       const only = onlyGroups?.get(compound);
       const states = new Map<string, GroupState | undefined>();
+      const inFlight = new Map<string, string>();
+      const realNow = Date.now();
       for (const g of info.groups) {
         if (only && !only.has(g.id)) continue;
         const s = this.deps.state.get(`${compound}/group/${g.id}`);
         if (s?.online) states.set(g.id, s.state);
+        const sent = this.inFlight.get(`${compound}/${g.id}`);
+        if (sent && sent.until > realNow) inFlight.set(g.id, sent.key);
       }
-      for (const cmd of dispatchFor(intents, states, { now, leadMs })) {
+      const byGroup = new Map(intents.map((i) => [i.group, i]));
+      for (const cmd of dispatchFor(intents, states, { now, leadMs, inFlight })) {
         const breaksCurfew = cmd.overrideId !== null && this.overrides.get(cmd.overrideId)?.override.breaksCurfew === true;
         try {
-          await this.deps.commands.send(compound, cmd.request, {
+          const { id: commandId } = await this.deps.commands.send(compound, cmd.request, {
             source: 'schedule',
             issuer: cmd.ruleId ?? (cmd.overrideId ? `override:${cmd.overrideId}` : 'schedule'),
             ...(breaksCurfew ? { breaksCurfew } : {}),
           });
           sent += cmd.request.groups.length;
           this.counters.commands++;
+          const until = Date.now() + this.ctx.config.commands.ackTimeoutMs;
+          for (const g of cmd.request.groups) {
+            const intent = byGroup.get(g);
+            if (intent) this.inFlight.set(`${compound}/${g}`, { key: intentKey(intent), until, commandId });
+          }
         } catch (err) {
           this.counters.failures++;
           this.log.warn({ err, compound, groups: cmd.request.groups, rule: cmd.ruleId }, 'scheduled change not sent');

@@ -290,8 +290,7 @@ describe('schedule screens in Chromium', () => {
     }))!;
     expect(curfewId).toBeTruthy();
 
-    // The curfew is drawn over the week, hatched and labelled.
-    await page.reload();
+    // The staff's open page gets it pushed (socket.io `schedule`): the curfew is drawn over the week, hatched and labelled.
     const band = page.locator(`[data-day="2027-02-05"] [data-testid="plan-limit"][data-limit="curfew"]`);
     await band.waitFor();
     expect(await band.innerText()).toContain('宵禁');

@@ -184,30 +184,20 @@ export const fetchSync = (compound?: string, signal?: AbortSignal) => getJson<Sy
 export const scheduleRevision = writable(0);
 export const bumpSchedule = () => scheduleRevision.update((n) => n + 1);
 
-/** The socket events the scheduler pushes (when the controller has them); any of them means "fetch again". */
-const SCHEDULE_EVENTS = ['schedule', 'schedule.changed', 'override', 'override.changed'] as const;
 /**
- * How often an open schedule screen fetches again on its own: the controller does not push rule and
- * override changes on the socket yet, so another user's save (an officer's curfew) or an override's end
- * shows within this.
+ * Listens for the controller's `schedule` push while a schedule screen is open: sent to a compound's room
+ * (the live data's subscription joins them) when a rule touching it is saved or deleted, or an override
+ * begins or ends. Any of them means "fetch again".
  */
-export const SCHEDULE_REFRESH_MS = 60_000;
-
-/** Listens for the controller's schedule pushes, and refreshes on a timer, while a schedule screen is open. */
-export const subscribeScheduleChanges = refCounted(() => {
-  const timer = setInterval(bumpSchedule, SCHEDULE_REFRESH_MS);
-  const stopSocket = withSocket((socket) => {
-    const loose = socket as unknown as { on(ev: string, fn: () => void): void; off(ev: string, fn: () => void): void };
-    for (const ev of SCHEDULE_EVENTS) loose.on(ev, bumpSchedule);
+export const subscribeScheduleChanges = refCounted(() =>
+  withSocket((socket) => {
+    const onSchedule = () => bumpSchedule();
+    socket.on('schedule', onSchedule);
     return () => {
-      for (const ev of SCHEDULE_EVENTS) loose.off(ev, bumpSchedule);
+      socket.off('schedule', onSchedule);
     };
-  });
-  return () => {
-    clearInterval(timer);
-    stopSocket();
-  };
-});
+  }),
+);
 
 // ---- the controller's clock (demo: shifted and faster) ----
 

@@ -79,6 +79,29 @@ function LazyAdmin(props: Parameters<AdminModule['AdminView']>[0]) {
   return mod ? <mod.AdminView {...props} /> : <p class="loading">{i.t('loading')}</p>;
 }
 
+type ScheduleModule = typeof import('./views/schedule/scheduleView');
+let scheduleModule: Promise<ScheduleModule> | undefined;
+
+/** The schedule screens (week, season, rule editor) load on first visit too: the overview on a wall never needs them. */
+function LazySchedule(props: Parameters<ScheduleModule['ScheduleView']>[0]) {
+  const i = useI18n();
+  const [mod, setMod] = useState<ScheduleModule | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    (scheduleModule ??= import('./views/schedule/scheduleView')).then(
+      (m) => live && setMod(m),
+      (err: Error) => {
+        scheduleModule = undefined;
+        if (live) setFailed(err.message);
+      },
+    );
+    return () => void (live = false);
+  }, []);
+  if (failed) return <p class="form-error" role="alert">{i.t('error.load', { reason: failed })}</p>;
+  return mod ? <mod.ScheduleView {...props} /> : <p class="loading">{i.t('loading')}</p>;
+}
+
 function Shell({ me, route }: { me: Me; route: Route }) {
   useSubscription(subscribeCounty);
   useSubscription(subscribeLive);
@@ -111,6 +134,8 @@ function Shell({ me, route }: { me: Me; route: Route }) {
           <CountyView county={ready} />
         ) : route.view === 'compound' ? (
           <CompoundView county={ready} id={route.compound} me={me} />
+        ) : route.view === 'schedule' ? (
+          <LazySchedule county={ready} compound={route.compound} me={me} />
         ) : route.view === 'admin' ? (
           <LazyAdmin county={ready} me={me} tab={route.tab} />
         ) : route.view === 'feedback' ? (

@@ -1,5 +1,6 @@
 import type { County } from '../data/county';
 import { canReadAudit, isAdmin, signOut, type Me } from '../data/auth';
+import { DemoClockBadge } from './demoClock';
 import { useI18n } from '../i18n';
 import { href, type Route } from '../lib/router';
 import { ConnectionIndicator } from './connectionIndicator';
@@ -30,6 +31,9 @@ export function AppHeader({ county, me, route }: { county: County | undefined; m
         <a href={href({ view: 'tickets' })} aria-current={route.view === 'tickets' || route.view === 'ticket' ? 'page' : undefined} data-testid="nav-tickets">
           {i.t('nav.tickets')}
         </a>
+        <a href={href({ view: 'schedule' })} aria-current={route.view === 'schedule' ? 'page' : undefined} data-testid="nav-schedule">
+          {i.t('nav.schedule')}
+        </a>
         {(admin || audit) && (
           <a href={href({ view: 'admin', tab: admin ? 'users' : 'audit' })} aria-current={route.view === 'admin' ? 'page' : undefined} data-testid="nav-admin">
             {admin ? i.t('nav.admin') : i.t('nav.audit')}
@@ -37,6 +41,7 @@ export function AppHeader({ county, me, route }: { county: County | undefined; m
         )}
       </nav>
       <div class="app-header__tools">
+        <DemoClockBadge />
         <ConnectionIndicator />
         <UserBadge me={me} />
         <LanguageToggle />

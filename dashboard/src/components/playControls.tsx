@@ -1,12 +1,15 @@
 /**
  * Play controls for a whole compound, for users who may operate it: a scene now (until changed, or for
  * N minutes), a brightness, switch off. The answer of the command shows how many groups acked; the
- * table below follows the groups' new state live.
+ * table below follows the groups' new state live. With a number of minutes, each of them is the
+ * scheduler's override instead (POST …/override): it ends by itself and the compound returns to its
+ * programme; the overrides running now are listed with a button to end one early.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CompoundInfo } from '../data/county';
 import { ApiError } from '../data/api';
-import { outcome, sendCompoundCommand, sendOverride, type CommandBody, type CommandRecord } from '../data/commands';
+import { outcome, sendCompoundCommand, type CommandBody, type CommandRecord } from '../data/commands';
+import { bumpSchedule, endOverride, fetchOverrides, scheduleRevision, startOverride, type OverrideView } from '../data/schedule';
 import { scenes } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { useStore } from '../lib/store';
@@ -14,7 +17,8 @@ import { FieldRow } from './field';
 
 type Result = { kind: 'record'; what: string; record: CommandRecord } | { kind: 'timed'; what: string; until: number } | { kind: 'error'; what: string; message: string };
 
-const DURATIONS = [0, 15, 30, 60, 120, 240] as const;
+/** The override route's bounds (minutes). */
+const MAX_MINUTES = 720;
 
 export function PlayControls({ compound }: { compound: CompoundInfo }) {
   const i = useI18n();
@@ -29,13 +33,22 @@ export function PlayControls({ compound }: { compound: CompoundInfo }) {
   const brightness = Math.round((percent / 100) * 255);
   const sceneName = (name: string) => i.title(list.find((s) => s.name === name)?.title, name);
 
+  const minutesValid = Number.isInteger(minutes) && minutes >= 0 && minutes <= MAX_MINUTES;
+
   const run = async (what: string, body: CommandBody) => {
+    if (!minutesValid) return;
     setBusy(true);
     setResult(null);
     try {
-      if (minutes > 0 && body.scene) {
-        await sendOverride(compound.id, { scene: body.scene, power: 'on', brightness: body.brightness ?? brightness, minutes });
-        setResult({ kind: 'timed', what, until: Date.now() + minutes * 60_000 });
+      if (minutes > 0) {
+        const override = await startOverride(compound.id, {
+          ...(body.scene ? { scene: body.scene } : {}),
+          ...(body.power ? { power: body.power } : {}),
+          ...(body.brightness !== undefined ? { brightness: body.brightness } : {}),
+          minutes,
+        });
+        bumpSchedule();
+        setResult({ kind: 'timed', what, until: override.until });
       } else {
         setResult({ kind: 'record', what, record: await sendCompoundCommand(compound.id, body) });
       }
@@ -73,14 +86,19 @@ export function PlayControls({ compound }: { compound: CompoundInfo }) {
             ))}
           </select>
         </FieldRow>
-        <FieldRow id="play-minutes" label={i.t('play.duration')}>
-          <select id="play-minutes" value={String(minutes)} onChange={(e) => setMinutes(Number((e.target as HTMLSelectElement).value))}>
-            {DURATIONS.map((m) => (
-              <option key={m} value={String(m)}>
-                {m === 0 ? i.t('play.untilChanged') : i.t('play.minutes', { n: m })}
-              </option>
-            ))}
-          </select>
+        <FieldRow id="play-minutes" label={i.t('play.durationMinutes')} hint={minutes === 0 ? i.t('play.untilChangedHint') : i.t('play.thenProgramme')} problem={minutesValid ? undefined : i.t('play.minutesRange', { max: MAX_MINUTES })}>
+          <input
+            id="play-minutes"
+            type="number"
+            min={0}
+            max={MAX_MINUTES}
+            step={5}
+            inputMode="numeric"
+            value={String(minutes)}
+            aria-invalid={minutesValid ? undefined : 'true'}
+            aria-describedby={minutesValid ? undefined : 'play-minutes-problem'}
+            onInput={(e) => setMinutes(Number((e.target as HTMLInputElement).value || '0'))}
+          />
         </FieldRow>
         <FieldRow id="play-brightness" label={i.t('play.brightness', { percent })}>
           <input
@@ -116,7 +134,54 @@ export function PlayControls({ compound }: { compound: CompoundInfo }) {
         {busy && <p class="muted">{i.t('play.sending')}</p>}
         {result && <ResultText result={result} compound={compound} />}
       </div>
+      <ActiveOverrides compound={compound} />
     </section>
+  );
+}
+
+/** The overrides running on the compound now, each with its end and a button to end it early. */
+function ActiveOverrides({ compound }: { compound: CompoundInfo }) {
+  const i = useI18n();
+  const revision = useStore(scheduleRevision);
+  const library = useStore(scenes);
+  const [list, setList] = useState<OverrideView[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    fetchOverrides(compound.id, abort.signal).then(
+      (o) => setList(o),
+      () => setList([]) /* a controller without the scheduler has none */,
+    );
+    return () => abort.abort();
+  }, [compound.id, revision]);
+  if (list.length === 0 && !error) return null;
+  const title = (name: string) => i.title(library.status === 'ready' ? library.library.scene(name)?.title : undefined, name);
+  return (
+    <div class="overrides" data-testid="overrides">
+      <h3 class="small">{i.t('play.overrides')}</h3>
+      {error && <p class="form-error">{error}</p>}
+      <ul>
+        {list.map((o) => (
+          <li key={o.id} data-override={o.id}>
+            {o.power === 'off' ? i.t('play.offWhat') : o.scene ? title(o.scene.name) : i.t('play.dimWhat', { percent: Math.round(((o.brightness ?? 255) / 255) * 100) })}
+            <span class="muted small"> · {i.t('play.until', { until: i.time(o.until).slice(0, 5) })}</span>
+            <button
+              type="button"
+              class="button button--small"
+              data-action="end-override"
+              onClick={() =>
+                void endOverride(compound.id, o.id).then(
+                  () => (setError(null), bumpSchedule()),
+                  (err: Error) => setError(err.message),
+                )
+              }
+            >
+              {i.t('play.endNow')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

@@ -14,14 +14,6 @@ export function sendCompoundCommand(compound: string, body: CommandBody): Promis
   return postJson<CommandRecord>(`/api/compounds/${encodeURIComponent(compound)}/commands?wait=${COMMAND_WAIT_MS}`, body);
 }
 
-/**
- * "Play for N minutes": the scheduler's override (issue 8's `POST /api/compounds/{id}/override`), which
- * returns the compound to its programme afterwards. A controller without the scheduler answers 404.
- */
-export function sendOverride(compound: string, body: Pick<CommandBody, 'scene' | 'power' | 'brightness'> & { minutes: number }): Promise<unknown> {
-  return postJson<unknown>(`/api/compounds/${encodeURIComponent(compound)}/override`, body);
-}
-
 export interface Outcome {
   delivered: number;
   failed: number;

@@ -2,7 +2,8 @@
  * Hash routing: `#/` is the county overview, `#/compound/<id>` one compound, `#/signin?next=<path>` the
  * sign-in page (back to `next` afterwards), `#/admin/<tab>` users, tokens and the audit log. Works from
  * any static host. `#/feedback[/<compound>]` residents' feedback, `#/tickets` the ticket board and
- * `#/tickets/<code>` one ticket.
+ * `#/tickets/<code>` one ticket. `#/schedule/<id>` is a compound's schedule, `#/schedule` the schedule of the
+ * user's area.
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -17,7 +18,8 @@ export type Route =
   | { view: 'notFound'; path: string }
   | { view: 'feedback'; compound?: string }
   | { view: 'tickets' }
-  | { view: 'ticket'; code: string };
+  | { view: 'ticket'; code: string }
+  | { view: 'schedule'; compound?: string };
 
 export function parseRoute(hash: string): Route {
   const full = hash.replace(/^#/, '') || '/';
@@ -40,6 +42,8 @@ export function parseRoute(hash: string): Route {
   if (path === '/tickets' || path === '/tickets/') return { view: 'tickets' };
   const t = /^\/tickets\/([A-Za-z0-9-]{3,32})\/?$/.exec(path);
   if (t) return { view: 'ticket', code: t[1]! };
+  const sc = /^\/schedule(?:\/([a-z0-9][a-z0-9-]{0,47}))?\/?$/.exec(path);
+  if (sc) return sc[1] ? { view: 'schedule', compound: sc[1] } : { view: 'schedule' };
   return { view: 'notFound', path: full };
 }
 
@@ -61,6 +65,8 @@ export function href(route: Route): string {
       return '#/tickets';
     case 'ticket':
       return `#/tickets/${encodeURIComponent(route.code)}`;
+    case 'schedule':
+      return route.compound ? `#/schedule/${route.compound}` : '#/schedule';
   }
 }
 

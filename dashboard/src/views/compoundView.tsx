@@ -8,6 +8,8 @@ import { KpiStrip } from '../components/kpiStrip';
 import { PlayControls } from '../components/playControls';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
+import { formatSkew } from '../components/groupTile';
+import { SkewHistogram } from '../components/skewHistogram';
 import { StatusBadge } from '../components/statusBadge';
 import { ApiError, getJson } from '../data/api';
 import { canOperate, type Me } from '../data/auth';
@@ -15,6 +17,7 @@ import type { CompoundInfo, County } from '../data/county';
 import { HISTORY_WINDOW_MS, powerHistory, subscribePowerHistory } from '../data/history';
 import { deviceKey, groupCondition, live, totals } from '../data/live';
 import { presses, subscribePresses } from '../data/presses';
+import { skewOf } from '../data/schedule';
 import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
 import { href } from '../lib/router';
@@ -73,6 +76,11 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
       }),
     ),
   ];
+  // The groups' latest start skews, as one string: the histogram fetches the report when it changes.
+  const skewKey = compound.groups
+    .map((g) => skewOf(state.devices.get(deviceKey(compound.id, 'group', g.id))))
+    .filter((v) => v !== undefined)
+    .join(',');
   const area = [county.info.county, county.area(compound.street), county.area(compound.community)].map((n) => i.name(n)).filter(Boolean).join(' · ');
 
   return (
@@ -85,6 +93,11 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
         <p class="compound__area">{area}</p>
         <p class="compound__playing" data-testid="now-playing">
           {playing.length > 0 ? i.t('compound.playing', { scenes: i.list(playing.map(sceneTitle)) }) : i.t('compound.nothingPlaying')}
+        </p>
+        <p>
+          <a class="button button--small" href={href({ view: 'schedule', compound: compound.id })} data-testid="schedule-link">
+            {i.t('sched.open')}
+          </a>
         </p>
       </header>
 
@@ -101,6 +114,8 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
         </div>
         <PressFeed presses={feed} county={county} showCompound={false} />
       </section>
+
+      <SkewHistogram compound={compound.id} reports={skewKey} />
 
       <HistoryPanel compound={compound.id} />
 
@@ -120,6 +135,7 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
                   <th class="num">{i.t('group.watts')}</th>
                   <th>{i.t('group.faults')}</th>
                   <th>{i.t('group.lastSeen')}</th>
+                  <th class="num">{i.t('skew.column')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -151,6 +167,9 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
                         )}
                       </td>
                       <td>{i.dateTime(s?.seenAt)}</td>
+                      <td class="num" data-skew={skewOf(s)}>
+                        {skewOf(s) === undefined ? <span class="muted">–</span> : formatSkew(skewOf(s)!)}
+                      </td>
                     </tr>
                   );
                 })}

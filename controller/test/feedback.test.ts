@@ -238,12 +238,21 @@ describe('broken lanterns', () => {
       await stored;
       await settle(ctl);
     };
+    // A resident reports the lantern before the group reports its failure: a ticket of the kiosk, no group yet.
+    const k = await kiosk('donghu-xincheng', 'k1');
+    await k.press(ctl, 'broken_lantern', clock.t);
+    await settle(ctl);
+    const [early] = (await api<{ tickets: TicketView[] }>(ctl, tokens.admin!, '/api/tickets?compound=donghu-xincheng')).body.tickets;
+    expect(early).toMatchObject({ kind: 'broken_lantern', kiosk: 'k1', count: 1 });
+    expect(early!.group).toBeUndefined();
     await telemetry(['lamp_failure']);
     await waitForDevice(ctl, 'donghu-xincheng/group/g03', (s) => (s.faults ?? []).includes('lamp_failure'));
-    const k = await kiosk('donghu-xincheng', 'k1');
-    await k.press(ctl, 'broken_lantern', Date.now());
-    const [ticket] = (await api<{ tickets: TicketView[] }>(ctl, tokens.admin!, '/api/tickets?compound=donghu-xincheng')).body.tickets;
-    expect(ticket).toMatchObject({ kind: 'broken_lantern', group: 'g03', confirmed: 'telemetry', proposal: null });
+    // The next report, once the group reports lamp_failure, joins that ticket and ties it to the group.
+    clock.t += 6000;
+    await k.press(ctl, 'broken_lantern', clock.t);
+    const [ticket, ...others] = (await api<{ tickets: TicketView[] }>(ctl, tokens.admin!, '/api/tickets?compound=donghu-xincheng')).body.tickets;
+    expect(others).toEqual([]);
+    expect(ticket).toMatchObject({ code: early!.code, count: 2, kind: 'broken_lantern', group: 'g03', confirmed: 'telemetry', proposal: null });
     const [alert] = (await alertsOf('donghu-xincheng')).filter((a) => a.kind === 'broken_with_fault');
     expect(alert).toMatchObject({ groups: ['g03'], scene: 'carp' });
 

@@ -159,7 +159,12 @@ export class Tickets extends Feature {
       .where('kind', '=', kind)
       .where('state', 'not in', ['resolved', 'closed'])
       .where('updated_at', '>', at - this.ctx.config.feedback.mergeWindowMs);
-    q = group !== null ? q.where('group_id', '=', group) : q.where('kiosk_id', '=', press.kiosk);
+    // With a failing group: that group's ticket, or this kiosk's ticket that no group was known for yet (the
+    // earlier press came before the fault was reported). Without one: this kiosk's ticket.
+    q =
+      group !== null
+        ? q.where((eb) => eb.or([eb('group_id', '=', group), eb.and([eb('kiosk_id', '=', press.kiosk), eb('group_id', 'is', null)])]))
+        : q.where('kiosk_id', '=', press.kiosk);
     const open = await q.orderBy('updated_at', 'desc').executeTakeFirst();
     let ticket: TicketView;
     let change: TicketHistoryEntry;
@@ -168,6 +173,13 @@ export class Tickets extends Feature {
       ticket.count++;
       change = { at, by: 'system', action: 'merge', note: `press ${press.id}` };
       ticket.history.push(change);
+      if (group !== null && ticket.group === undefined) {
+        ticket.group = group;
+        if (failing?.faults.includes('lamp_failure') && !ticket.confirmed) {
+          ticket.confirmed = 'telemetry';
+          ticket.history.push((change = { at, by: 'system', action: 'confirm', note: `group ${group} reports lamp_failure` }));
+        }
+      }
       ticket.updatedAt = at;
       this.counters.merged++;
     } else {

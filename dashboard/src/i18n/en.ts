@@ -645,6 +645,7 @@ export const en: Record<MessageKey, string> = {
   'wall.online': 'Online {online}/{total}',
   'wall.playing': 'Now',
   'wall.expected': 'Plan',
+  'wall.noSignal': 'no signal',
   'wall.off': 'off',
   'wall.lit': 'lit',
   'wall.mismatched': '{n} groups differ',

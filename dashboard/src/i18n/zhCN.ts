@@ -643,6 +643,7 @@ export const zhCN = {
   'wall.online': '在线 {online}/{total}',
   'wall.playing': '正在',
   'wall.expected': '计划',
+  'wall.noSignal': '无信号',
   'wall.off': '关灯',
   'wall.lit': '亮灯',
   'wall.mismatched': '{n} 组不符',

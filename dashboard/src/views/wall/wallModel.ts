@@ -43,9 +43,11 @@ export function wallTile(
   groupIds: readonly string[],
   now: number,
 ): WallTileModel {
-  const total = summary?.groups ?? groupIds.length;
-  const online = summary?.groupsOnline ?? groups.filter((g) => g?.online).length;
-  const faults = summary?.faults ?? 0;
+  // The device batches arrive before the next summary (pushed once a second): count from them when known.
+  const known = groups.some((g) => g !== undefined);
+  const total = known ? groupIds.length : (summary?.groups ?? groupIds.length);
+  const online = known ? groups.filter((g) => g?.online).length : (summary?.groupsOnline ?? 0);
+  const faults = known ? groups.filter((g) => g?.online && (g.faults?.length ?? 0) > 0).length : (summary?.faults ?? 0);
   const playing: string[] = [];
   const expected: string[] = [];
   let mismatched = 0;

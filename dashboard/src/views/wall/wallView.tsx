@@ -124,7 +124,7 @@ function WallTile({ row, county, showStreet }: { row: Row; county: County; showS
   const title = useSceneTitle();
   const { compound: c, model: m, feedback: f, energy } = row;
   const scenes = (names: string[], off: string) => (names.length ? i.list(names.slice(0, 2).map(title)) + (names.length > 2 ? ' …' : '') : off);
-  const playing = scenes(m.playing, i.t('wall.off'));
+  const playing = m.online === 0 ? i.t('wall.noSignal') : scenes(m.playing, i.t('wall.off'));
   const expected = m.shouldLight ? scenes(m.expected, i.t('wall.lit')) : i.t('wall.off');
   const over = energy !== undefined && energy.kWh > energy.budget;
   return (
@@ -134,20 +134,19 @@ function WallTile({ row, county, showStreet }: { row: Row; county: County; showS
           <span class="wall-tile__name">{i.name(c)}</span>
           {showStreet && <span class="wall-tile__area muted">{i.name(county.area(c.street))}</span>}
         </span>
-        <span class="wall-tile__status" data-testid="wall-status">
-          <span class="wall-tile__icon" aria-hidden="true">
-            {ICON[m.condition]}
+        <span class="wall-tile__row">
+          <span class="wall-tile__status" data-testid="wall-status">
+            <span class="wall-tile__icon" aria-hidden="true">
+              {ICON[m.condition]}
+            </span>
+            {i.t(`wall.cond.${m.condition}`)}
           </span>
-          {i.t(`wall.cond.${m.condition}`)}
+          <span class="wall-tile__online" data-testid="wall-online">
+            {i.t('wall.online', { online: m.online, total: m.total })}
+          </span>
         </span>
-        <span class="wall-tile__online" data-testid="wall-online">
-          {i.t('wall.online', { online: m.online, total: m.total })}
-        </span>
-        <span class="wall-tile__line">
-          <span class="muted">{i.t('wall.playing')}</span> {playing}
-        </span>
-        <span class={`wall-tile__line${m.mismatched > 0 ? ' wall-tile__line--bad' : ''}`}>
-          <span class="muted">{i.t('wall.expected')}</span> {expected}
+        <span class={`wall-tile__line${m.mismatched > 0 ? ' wall-tile__line--bad' : ''}`} data-testid="wall-shows">
+          <span class="muted">{i.t('wall.playing')}</span> {playing} <span class="muted">· {i.t('wall.expected')}</span> {expected}
           {m.mismatched > 0 && ` · ${i.t('wall.mismatched', { n: m.mismatched })}`}
         </span>
         <span class="wall-tile__facts">

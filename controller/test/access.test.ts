@@ -77,6 +77,7 @@ const DECLARED: Record<string, string> = {
   'GET /api/public/tickets/:code': 'public',
   'POST /api/devices/:compound/kiosk/:device/page-link': 'admin',
   'POST /api/kiosk-page/claim': 'public',
+  'GET /api/schedule/now': 'read',
 };
 
 let ctl: TestController;

@@ -237,6 +237,7 @@ describe('real answers match the document', () => {
     await call('GET', '/api/compounds/{compound}/overrides', { compound: 'alpha' });
     await call('DELETE', '/api/compounds/{compound}/overrides/{id}', { compound: 'alpha', id: o.body.override.id });
     await call('GET', '/api/clock', {}, { token: null });
+    await call('GET', '/api/schedule/now', {});
     expect((await call('DELETE', '/api/rules/{id}', { id })).status).toBe(204);
   });
 

@@ -172,6 +172,21 @@ describe('plan, overrides and curfew', () => {
     expect((await api(`/api/compounds/${compound}/commands`, { body: { brightness: Math.max(0, now.brightness - 1) } })).status).toBe(202);
   });
 
+  it('says what every group of the caller\'s compounds should show now, with the budget (GET /api/schedule/now)', async () => {
+    const mine = await api('/api/schedule/now', { as: 'xinghe-staff' });
+    expect(mine.status).toBe(200);
+    expect(mine.body!.compounds.map((c: { compound: string }) => c.compound).sort()).toEqual(['xinghe-chuntian', 'xinghe-jiayuan']);
+    const all = (await api('/api/schedule/now', { as: 'committee' })).body!;
+    expect(all.compounds).toHaveLength(22);
+    const lijing = all.compounds.find((c: { compound: string }) => c.compound === 'yangguang-lijing');
+    expect(lijing.budgetKwh).toBe(0.5);
+    expect(lijing.intents[0]).toMatchObject({ reason: 'budget', power: 'on' });
+    const own = mine.body!.compounds.find((c: { compound: string }) => c.compound === OWN);
+    expect(own.budgetKwh).toBeNull();
+    expect(own.intents.length).toBeGreaterThan(0);
+    expect(own.intents[0]).toMatchObject({ power: 'on', ruleId: expect.any(String) });
+  });
+
   it('plays an override on a group, then returns to the schedule when it expires (the clock moves, the deadline fires)', async () => {
     g01 = await connectDevice(ctl, `${OWN}/group/g01`);
     await subscribe(g01, setTopic);

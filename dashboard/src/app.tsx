@@ -23,6 +23,7 @@ import { SignInView } from './views/signInView';
 import { resetFeedback } from './data/feedback';
 import { FeedbackView } from './views/feedback/feedbackView';
 import { TicketsView, TicketView } from './views/feedback/ticketsView';
+import { WallView } from './views/wall/wallView';
 
 /** Forgets everything the previous user could see: the next user's registry and live state are their own. */
 function resetData(): void {
@@ -144,6 +145,8 @@ function Shell({ me, route }: { me: Me; route: Route }) {
           <TicketsView county={ready} me={me} />
         ) : route.view === 'ticket' ? (
           <TicketView county={ready} code={route.code} me={me} />
+        ) : route.view === 'wall' ? (
+          <WallView county={ready} />
         ) : (
           <NotFound />
         )}

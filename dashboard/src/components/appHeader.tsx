@@ -34,6 +34,11 @@ export function AppHeader({ county, me, route }: { county: County | undefined; m
         <a href={href({ view: 'schedule' })} aria-current={route.view === 'schedule' ? 'page' : undefined} data-testid="nav-schedule">
           {i.t('nav.schedule')}
         </a>
+        {me.role !== 'staff' && (
+          <a href={href({ view: 'wall' })} aria-current={route.view === 'wall' ? 'page' : undefined} data-testid="nav-wall">
+            {i.t('nav.wall')}
+          </a>
+        )}
         {(admin || audit) && (
           <a href={href({ view: 'admin', tab: admin ? 'users' : 'audit' })} aria-current={route.view === 'admin' ? 'page' : undefined} data-testid="nav-admin">
             {admin ? i.t('nav.admin') : i.t('nav.audit')}

@@ -3,7 +3,7 @@
  * sign-in page (back to `next` afterwards), `#/admin/<tab>` users, tokens and the audit log. Works from
  * any static host. `#/feedback[/<compound>]` residents' feedback, `#/tickets` the ticket board and
  * `#/tickets/<code>` one ticket. `#/schedule/<id>` is a compound's schedule, `#/schedule` the schedule of the
- * user's area.
+ * user's area. `#/wall` is the county wall (all compounds at a glance, for a wall screen).
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -19,7 +19,8 @@ export type Route =
   | { view: 'feedback'; compound?: string }
   | { view: 'tickets' }
   | { view: 'ticket'; code: string }
-  | { view: 'schedule'; compound?: string };
+  | { view: 'schedule'; compound?: string }
+  | { view: 'wall' };
 
 export function parseRoute(hash: string): Route {
   const full = hash.replace(/^#/, '') || '/';
@@ -44,6 +45,7 @@ export function parseRoute(hash: string): Route {
   if (t) return { view: 'ticket', code: t[1]! };
   const sc = /^\/schedule(?:\/([a-z0-9][a-z0-9-]{0,47}))?\/?$/.exec(path);
   if (sc) return sc[1] ? { view: 'schedule', compound: sc[1] } : { view: 'schedule' };
+  if (path === '/wall' || path === '/wall/') return { view: 'wall' };
   return { view: 'notFound', path: full };
 }
 
@@ -67,6 +69,8 @@ export function href(route: Route): string {
       return `#/tickets/${encodeURIComponent(route.code)}`;
     case 'schedule':
       return route.compound ? `#/schedule/${route.compound}` : '#/schedule';
+    case 'wall':
+      return '#/wall';
   }
 }
 

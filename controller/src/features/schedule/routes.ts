@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { CaidengError } from '@caideng/protocol';
-import { calendarYear, priorityOf, validateRule, type RuleBody } from '@caideng/scenes';
+import { calendarYear, priorityOf, resolveAt, validateRule, type RuleBody } from '@caideng/scenes';
 import { answer, CompoundParams, validationError } from '../../http/schemas.js';
 import { assertAllowed } from '../../auth/http.js';
 import { authorize, compoundFilter } from '../../auth/access.js';
@@ -37,6 +37,7 @@ import {
   RuleSaved,
   RulesQuery,
   RuleView,
+  ScheduleNowAnswer,
 } from './schemas.js';
 
 export interface ScheduleRoutesOptions {
@@ -327,6 +328,40 @@ export default async function scheduleRoutes(app: FastifyInstance, { scheduler, 
       schema: { response: { 200: answer(ClockAnswer, "the controller's clock") } },
     },
     async () => scheduler.clock.view(),
+  );
+
+  app.get(
+    '/api/schedule/now',
+    {
+      config: { access: { action: 'read' } },
+      schema: { response: { 200: answer(ScheduleNowAnswer, 'what the schedule says every group of the compounds the caller may read should show now') } },
+    },
+    async (req) => {
+      const visible = compoundFilter(req);
+      const ts = scheduler.clock.now();
+      const input = scheduler.input();
+      const budgets = scheduler.listRules().filter((s) => s.rule.kind === 'budget' && s.rule.enabled !== false && s.rule.kwhPerNight !== undefined);
+      const budgetOf = (compound: string) =>
+        budgets.reduce<number | null>((m, s) => (scheduler.compoundsOf(s.rule.target).includes(compound) ? Math.min(m ?? Infinity, s.rule.kwhPerNight!) : m), null);
+      const compounds = registry.county.compounds
+        .filter((c) => visible(c.id))
+        .map((c) => ({
+          compound: c.id,
+          intents: resolveAt(input, c.id, ts).map((i) => ({
+            group: i.group,
+            power: i.power,
+            brightness: i.brightness,
+            scene: i.scene,
+            ruleId: i.ruleId,
+            overrideId: i.overrideId,
+            reason: i.reason,
+            since: i.since,
+            until: i.until,
+          })),
+          budgetKwh: budgetOf(c.id),
+        }));
+      return { ts, compounds };
+    },
   );
 }
 

@@ -154,3 +154,35 @@ export const ClockAnswer = Type.Object(
 );
 
 export const IcsAnswer = Type.String({ description: 'text/calendar (iCalendar): the compound’s lantern shows of the next 60 days' });
+
+/** What the schedule says each group should show at this moment (GET /api/schedule/now): the county wall compares it with what plays. */
+export const NowIntentSchema = Type.Object(
+  {
+    group: Id,
+    power: Power,
+    brightness: Type.Integer({ minimum: 0, maximum: 255 }),
+    scene: Type.Union([SceneRef, Type.Null()]),
+    ruleId: Type.Union([Type.String(), Type.Null()]),
+    overrideId: Type.Union([Type.String(), Type.Null()]),
+    reason: Reason,
+    since: EpochMs,
+    until: Type.Union([EpochMs, Type.Null()]),
+  },
+  closed,
+);
+export const ScheduleNowAnswer = Type.Object(
+  {
+    ts: EpochMs,
+    compounds: Type.Array(
+      Type.Object(
+        {
+          compound: Id,
+          intents: Type.Array(NowIntentSchema),
+          budgetKwh: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: "the tightest enabled energy budget's kWh per night for the compound; null when none" }),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);

@@ -10,7 +10,8 @@
  *
  * Times: the renderer runs on the controller's clock (browser Date.now() + clockOffsetMs), so a scene
  * started at `startAt` (epoch ms, controller clock) shows the frame the group shows. The scene time drawn
- * last is on the canvas as `data-scene-ms` (tests compare it with the group's).
+ * last is on the canvas as `data-scene-ms`, and the browser time it was drawn at as `data-drawn-at` (tests
+ * compare them with the group's).
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { Renderer, layoutForGroup, resolveScene, type Layout, type Scene } from '@caideng/scenes';
@@ -212,6 +213,7 @@ export function ScenePreviewCanvas(props: ScenePreviewProps) {
         ctx.putImageData(image, 0, 0);
       }
       el.dataset.sceneMs = String(Math.round(now - s));
+      el.dataset.drawnAt = String(browserNow);
     };
     draw(Date.now());
     if (!running || !scene) return;

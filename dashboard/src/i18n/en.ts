@@ -624,4 +624,8 @@ export const en: Record<MessageKey, string> = {
   'skew.tile': 'start skew {ms}',
   'rule.defaultPriority': '{n} (default)',
   'rule.limitPriority': 'above every programme',
+  'preview.label': '{group}: live preview of {scene}',
+  'preview.offline': 'Offline, no preview',
+  'preview.off': 'Off, no preview',
+  'preview.none': 'No scene',
 };

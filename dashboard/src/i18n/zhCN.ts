@@ -622,6 +622,10 @@ export const zhCN = {
   'skew.tile': '启动偏差 {ms}',
   'rule.defaultPriority': '{n}（默认）',
   'rule.limitPriority': '高于一切节目',
+  'preview.label': '{group}：{scene} 的实时预览',
+  'preview.offline': '离线，无预览',
+  'preview.off': '已关灯，无预览',
+  'preview.none': '无场景',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

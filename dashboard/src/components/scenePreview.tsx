@@ -9,7 +9,7 @@
  * loaded when the first preview mounts, so pages without previews (and the wall's first paint) stay small.
  * Until it is there a dark canvas holds the place. See ./scenePreviewCanvas.tsx for the drawing and the
  * shared animation loop (≤ 40 fps, paused off screen and in hidden tabs); the canvas carries the scene time
- * it drew last as `data-scene-ms`.
+ * it drew last as `data-scene-ms`. With the system's "reduce motion" setting every preview is a still frame.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { FixtureKind, Scene } from '@caideng/scenes';
@@ -58,8 +58,24 @@ export function loadScenePreview(): Promise<Canvas> {
   return loading;
 }
 
+const REDUCED = '(prefers-reduced-motion: reduce)';
+
+/** Whether the person asked the system for less motion (followed live). */
+function useReducedMotion(): boolean {
+  const query = typeof matchMedia === 'function' ? matchMedia(REDUCED) : null;
+  const [reduced, setReduced] = useState(query?.matches ?? false);
+  useEffect(() => {
+    if (!query) return;
+    const on = () => setReduced(query.matches);
+    query.addEventListener('change', on);
+    return () => query.removeEventListener('change', on);
+  }, []);
+  return reduced;
+}
+
 export function ScenePreview(props: ScenePreviewProps) {
   const [mod, setMod] = useState<Canvas | null>(canvasModule);
+  const reduced = useReducedMotion();
   useEffect(() => {
     if (mod) return;
     let live = true;
@@ -81,5 +97,5 @@ export function ScenePreview(props: ScenePreviewProps) {
       />
     );
   }
-  return <mod.ScenePreviewCanvas {...props} />;
+  return <mod.ScenePreviewCanvas {...props} running={(props.running ?? true) && !reduced} />;
 }

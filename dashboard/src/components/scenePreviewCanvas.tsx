@@ -8,13 +8,17 @@
  * All previews share one requestAnimationFrame loop that draws at most 40 frames a second and skips previews
  * that are off screen (IntersectionObserver) or the whole loop while the tab is hidden.
  *
+ * A county's own scene (a name not in the catalog) is fetched from GET /api/scenes/:name; its parameter
+ * overrides are not applied in the preview.
+ *
  * Times: the renderer runs on the controller's clock (browser Date.now() + clockOffsetMs), so a scene
  * started at `startAt` (epoch ms, controller clock) shows the frame the group shows. The scene time drawn
  * last is on the canvas as `data-scene-ms`, and the browser time it was drawn at as `data-drawn-at` (tests
  * compare them with the group's).
  */
-import { useEffect, useMemo, useRef } from 'preact/hooks';
-import { Renderer, layoutForGroup, resolveScene, type Layout, type Scene } from '@caideng/scenes';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Renderer, catalogEntry, layoutForGroup, resolveScene, type Layout, type Scene } from '@caideng/scenes';
+import { getJson } from '../data/api';
 import type { PreviewGroup, PreviewSceneRef, ScenePreviewProps } from './scenePreview';
 
 /** The scene a preview plays: definitions pass through, catalog references are resolved (null if invalid). */
@@ -24,6 +28,21 @@ export function previewScene(scene: ScenePreviewProps['scene'], at?: number): Sc
   const ref = scene as PreviewSceneRef;
   const resolved = resolveScene(ref.name, ref.params ?? {}, at !== undefined ? { at } : {});
   return resolved.ok ? resolved.scene : null;
+}
+
+const stored = new Map<string, Promise<Scene | null>>();
+
+/** A county's own scene by name, from GET /api/scenes/:name (once per page; null if it cannot be had). */
+function storedScene(name: string): Promise<Scene | null> {
+  let p = stored.get(name);
+  if (!p) {
+    p = getJson<{ scene: Scene }>(`/api/scenes/${encodeURIComponent(name)}`, undefined, { quiet403: true }).then(
+      (a) => a.scene,
+      () => null,
+    );
+    stored.set(name, p);
+  }
+  return p;
 }
 
 /** The layout of a registry group (pixel strings count pixels in the registry, channels in the library). */
@@ -180,7 +199,20 @@ export function ScenePreviewCanvas(props: ScenePreviewProps) {
   const layout = useMemo(() => previewLayout(group), [group.fixture, group.channels, group.ratedWatts]);
   const raster = useMemo(() => rasterOf(layout), [layout]);
   const sceneKey = props.scene ? ('layers' in props.scene ? props.scene : JSON.stringify(props.scene)) : null;
-  const scene = useMemo(() => previewScene(props.scene, startAt), [sceneKey, startAt]);
+  const ownName = props.scene && !('layers' in props.scene) && !catalogEntry(props.scene.name) ? props.scene.name : null;
+  const [own, setOwn] = useState<{ name: string; scene: Scene | null } | null>(null);
+  useEffect(() => {
+    if (!ownName) return;
+    let live = true;
+    void storedScene(ownName).then((scene) => live && setOwn({ name: ownName, scene }));
+    return () => {
+      live = false;
+    };
+  }, [ownName]);
+  const scene = useMemo(
+    () => (ownName ? (own?.name === ownName ? own.scene : null) : previewScene(props.scene, startAt)),
+    [sceneKey, startAt, ownName, own],
+  );
 
   // Everything the draw reads, kept current without restarting the loop.
   const live = useRef({ startAt, clockOffsetMs, running, stillAtMs });

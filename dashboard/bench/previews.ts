@@ -8,7 +8,8 @@
  *    county padded to 16 groups each), every group sending telemetry at 1 Hz and all playing a scene; the
  *    page is signed in as admin, so its socket carries all 352 groups' updates. Measured twice in the same
  *    run: previews animating, then previews still (the system's reduce-motion setting, which the previews
- *    follow). p95 of requestAnimationFrame intervals, long tasks > 50 ms (PerformanceObserver 'longtask').
+ *    follow). p95 of requestAnimationFrame intervals, long tasks > 50 ms (PerformanceObserver 'longtask'),
+ *    and the previews' own script time per drawn tick (render + paint of all 16, from the preview loop).
  *
  * Prints a table and writes JSON to dashboard/bench/results.json (BENCH_OUT to change it).
  * Needs the built dashboard (the script builds it).
@@ -139,7 +140,8 @@ it('benchmarks the dashboard', { timeout: 300_000 }, async () => {
 
     const measure = async () =>
       page.evaluate(async (ms) => {
-        const w = window as unknown as { benchMessages: number; benchLong: number[] };
+        const w = window as unknown as { benchMessages: number; benchLong: number[]; caidengPreviewLoad?: { ticks: number; busyMs: number } };
+        const load0 = { ...(w.caidengPreviewLoad ?? { ticks: 0, busyMs: 0 }) };
         const longBefore = w.benchLong.length;
         const msgBefore = w.benchMessages;
         const intervals: number[] = [];
@@ -158,7 +160,9 @@ it('benchmarks the dashboard', { timeout: 300_000 }, async () => {
             requestAnimationFrame(frame);
           });
         });
-        return { intervals, long: w.benchLong.slice(longBefore), messages: w.benchMessages - msgBefore, running };
+        const load1 = w.caidengPreviewLoad ?? { ticks: 0, busyMs: 0 };
+        const ticks = load1.ticks - load0.ticks;
+        return { intervals, long: w.benchLong.slice(longBefore), messages: w.benchMessages - msgBefore, running, ticks, busyMs: load1.busyMs - load0.busyMs };
       }, MEASURE_MS);
 
     const on = await measure();
@@ -174,6 +178,8 @@ it('benchmarks the dashboard', { timeout: 300_000 }, async () => {
       maxFrameMs: Number(Math.max(...r.intervals).toFixed(1)),
       longTasksOver50ms: r.long.filter((d) => d > 50).length,
       longestTaskMs: r.long.length ? Number(Math.max(...r.long).toFixed(0)) : 0,
+      previewTicks: r.ticks,
+      previewScriptMsPerTick: r.ticks ? Number((r.busyMs / r.ticks).toFixed(2)) : 0,
       socketMessagesPerSecond: Number((r.messages / (MEASURE_MS / 1000)).toFixed(1)),
     });
     const result = {

@@ -124,6 +124,10 @@ export function paintFrame(layout: Layout, raster: Raster, frame: Uint8Array, rg
 /** At most 40 frames a second (25 ms apart; a little slack so a 60 Hz display draws every other frame). */
 export const PREVIEW_FRAME_MS = 25;
 
+/** What the loop has cost: ticks drawn and the script time they took (the benchmark reads it on window). */
+export const previewLoad = { ticks: 0, busyMs: 0 };
+if (typeof window !== 'undefined') (window as unknown as { caidengPreviewLoad?: typeof previewLoad }).caidengPreviewLoad = previewLoad;
+
 interface Animated {
   /** Draws the frame for the browser time `nowMs`. */
   draw(nowMs: number): void;
@@ -139,7 +143,10 @@ function tick(t: number): void {
   if (t - lastTick >= PREVIEW_FRAME_MS - 4) {
     lastTick = t;
     const now = Date.now();
+    const began = performance.now();
     for (const a of visible) a.draw(now);
+    previewLoad.ticks++;
+    previewLoad.busyMs += performance.now() - began;
   }
   raf = requestAnimationFrame(tick);
 }

@@ -3,6 +3,8 @@ import { groupCondition, type DeviceStatus } from '../data/live';
 import { skewOf } from '../data/schedule';
 import { useSceneTitle } from '../data/scenes';
 import { useI18n } from '../i18n';
+import { useClockOffset } from '../lib/clockSync';
+import { ScenePreview } from './scenePreview';
 
 /**
  * One lantern group as a small tile on the overview: its lamp glows with the group's brightness when
@@ -48,4 +50,44 @@ export function GroupTile({ compound, group, status }: { compound: string; group
 export function formatSkew(ms: number): string {
   const r = Math.round(ms);
   return `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r)} ms`;
+}
+
+/**
+ * The live preview of what a group plays, in step with it: the scene, parameters and seed of its reported
+ * state, started when it reported it started (`startedAt`, else the command's `startAt`), on the
+ * controller's clock via the browser's measured offset. An offline group, one that is off and one with no
+ * scene show no animation but an icon and words saying why (`data-preview` says which, for tests).
+ */
+export function GroupPreview({ group, status, label }: { group: LanternGroupInfo; status: DeviceStatus | undefined; label: string }) {
+  const i = useI18n();
+  const sceneTitle = useSceneTitle();
+  const offset = useClockOffset();
+  const condition = groupCondition(status);
+  const state = status?.state;
+  const scene = state?.power === 'on' ? state.scene : null;
+  const why = condition === 'offline' ? 'offline' : condition === 'off' || state?.power === 'off' ? 'off' : !scene ? 'none' : null;
+  if (why || !scene || !state) {
+    return (
+      <span class={`preview-note preview-note--${why ?? 'none'}`} data-preview={why ?? 'none'}>
+        <span class="preview-note__icon" aria-hidden="true">
+          {why === 'offline' ? '⊘' : why === 'off' ? '○' : '–'}
+        </span>
+        {i.t(`preview.${why ?? 'none'}`)}
+      </span>
+    );
+  }
+  return (
+    <span class="preview-live" data-preview="live">
+      <ScenePreview
+        scene={{ name: scene.name, params: scene.params ?? {} }}
+        group={group}
+        startAt={state.startedAt ?? state.startAt ?? state.ts}
+        clockOffsetMs={offset}
+        seed={scene.seed ?? 0}
+        brightness={state.brightness}
+        label={i.t('preview.label', { group: label, scene: sceneTitle(scene.name) })}
+        testId="scene-preview"
+      />
+    </span>
+  );
 }

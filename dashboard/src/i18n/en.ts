@@ -654,4 +654,8 @@ export const en: Record<MessageKey, string> = {
   'wall.index': 'Satisfaction {index}',
   'wall.noIndex': 'Satisfaction –',
   'wall.tickets': 'Tickets {open} · escalated {escalated}',
+  'preview.label': '{group}: live preview of {scene}',
+  'preview.offline': 'Offline, no preview',
+  'preview.off': 'Off, no preview',
+  'preview.none': 'No scene',
 };

@@ -652,6 +652,10 @@ export const zhCN = {
   'wall.index': '满意度 {index}',
   'wall.noIndex': '满意度 –',
   'wall.tickets': '工单 {open} · 升级 {escalated}',
+  'preview.label': '{group}：{scene} 的实时预览',
+  'preview.offline': '离线，无预览',
+  'preview.off': '已关灯，无预览',
+  'preview.none': '无场景',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zhCN;

@@ -8,7 +8,7 @@ import { KpiStrip } from '../components/kpiStrip';
 import { PlayControls } from '../components/playControls';
 import { PowerChart } from '../components/powerChart';
 import { PressFeed } from '../components/pressFeed';
-import { formatSkew } from '../components/groupTile';
+import { formatSkew, GroupPreview } from '../components/groupTile';
 import { SkewHistogram } from '../components/skewHistogram';
 import { StatusBadge } from '../components/statusBadge';
 import { ApiError, getJson } from '../data/api';
@@ -151,7 +151,10 @@ function CompoundDetail({ county, compound, me }: { county: County; compound: Co
                       <td>
                         <StatusBadge condition={condition} />
                       </td>
-                      <td data-scene={s?.state?.scene?.name}>{s?.state?.scene ? sceneTitle(s.state.scene.name) : <span class="muted">{i.t('group.noScene')}</span>}</td>
+                      <td data-scene={s?.state?.scene?.name}>
+                        {s?.state?.scene ? sceneTitle(s.state.scene.name) : <span class="muted">{i.t('group.noScene')}</span>}
+                        <GroupPreview group={g} status={s} label={i.name(g)} />
+                      </td>
                       <td class="num">
                         {!s?.state ? '–' : s.state.power === 'off' ? <span class="muted">{i.t('status.off')}</span> : i.percent(s.state.brightness)}
                       </td>

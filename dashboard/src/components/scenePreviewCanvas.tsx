@@ -31,18 +31,42 @@ export function previewScene(scene: ScenePreviewProps['scene'], at?: number): Sc
 }
 
 const stored = new Map<string, Promise<Scene | null>>();
+/** The names the library has (GET /api/scenes), read again at most every 30 s. */
+let listed: { at: number; names: Promise<ReadonlySet<string>> } | null = null;
 
-/** A county's own scene by name, from GET /api/scenes/:name (once per page; null if it cannot be had). */
-function storedScene(name: string): Promise<Scene | null> {
-  let p = stored.get(name);
-  if (!p) {
-    p = getJson<{ scene: Scene }>(`/api/scenes/${encodeURIComponent(name)}`, undefined, { quiet403: true }).then(
-      (a) => a.scene,
-      () => null,
-    );
-    stored.set(name, p);
+function libraryNames(): Promise<ReadonlySet<string>> {
+  if (!listed || Date.now() - listed.at > 30_000) {
+    listed = {
+      at: Date.now(),
+      names: getJson<Array<{ name: string }>>('/api/scenes', undefined, { quiet403: true }).then(
+        (list) => new Set(list.map((s) => s.name)),
+        () => new Set<string>(),
+      ),
+    };
   }
-  return p;
+  return listed.names;
+}
+
+/**
+ * A county's own scene by name, from GET /api/scenes/:name (once per page; null if it cannot be had). A name
+ * the library does not list (a group reporting a scene deleted since, or unknown here) is not asked for, so
+ * it costs no failed request, and is looked up again once the list is read again.
+ */
+function storedScene(name: string): Promise<Scene | null> {
+  const known = stored.get(name);
+  if (known) return known;
+  return libraryNames().then((names) => {
+    if (!names.has(name)) return null;
+    let p = stored.get(name);
+    if (!p) {
+      p = getJson<{ scene: Scene }>(`/api/scenes/${encodeURIComponent(name)}`, undefined, { quiet403: true }).then(
+        (a) => a.scene,
+        () => null,
+      );
+      stored.set(name, p);
+    }
+    return p;
+  });
 }
 
 /** The layout of a registry group (pixel strings count pixels in the registry, channels in the library). */

@@ -34,6 +34,9 @@ export function AppHeader({ county, me, route }: { county: County | undefined; m
         <a href={href({ view: 'schedule' })} aria-current={route.view === 'schedule' ? 'page' : undefined} data-testid="nav-schedule">
           {i.t('nav.schedule')}
         </a>
+        <a href={href({ view: 'scenes' })} aria-current={route.view === 'scenes' ? 'page' : undefined} data-testid="nav-scenes">
+          {i.t('nav.scenes')}
+        </a>
         {(admin || audit) && (
           <a href={href({ view: 'admin', tab: admin ? 'users' : 'audit' })} aria-current={route.view === 'admin' ? 'page' : undefined} data-testid="nav-admin">
             {admin ? i.t('nav.admin') : i.t('nav.audit')}

@@ -3,7 +3,8 @@
  * sign-in page (back to `next` afterwards), `#/admin/<tab>` users, tokens and the audit log. Works from
  * any static host. `#/feedback[/<compound>]` residents' feedback, `#/tickets` the ticket board and
  * `#/tickets/<code>` one ticket. `#/schedule/<id>` is a compound's schedule, `#/schedule` the schedule of the
- * user's area.
+ * user's area. `#/scenes` is the scene library, `#/scenes/<name>` edits a stored scene and
+ * `#/scenes/new[?from=<scene>]` drafts a new one (blank or a copy).
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -19,7 +20,8 @@ export type Route =
   | { view: 'feedback'; compound?: string }
   | { view: 'tickets' }
   | { view: 'ticket'; code: string }
-  | { view: 'schedule'; compound?: string };
+  | { view: 'schedule'; compound?: string }
+  | { view: 'scenes'; name?: string; from?: string };
 
 export function parseRoute(hash: string): Route {
   const full = hash.replace(/^#/, '') || '/';
@@ -44,6 +46,12 @@ export function parseRoute(hash: string): Route {
   if (t) return { view: 'ticket', code: t[1]! };
   const sc = /^\/schedule(?:\/([a-z0-9][a-z0-9-]{0,47}))?\/?$/.exec(path);
   if (sc) return sc[1] ? { view: 'schedule', compound: sc[1] } : { view: 'schedule' };
+  if (path === '/scenes' || path === '/scenes/') return { view: 'scenes' };
+  const lib = /^\/scenes\/([a-z0-9][a-z0-9-]{0,47})\/?$/.exec(path);
+  if (lib) {
+    const from = new URLSearchParams(query).get('from');
+    return lib[1] === 'new' && from && /^[a-z0-9][a-z0-9-]{0,47}$/.test(from) ? { view: 'scenes', name: 'new', from } : { view: 'scenes', name: lib[1]! };
+  }
   return { view: 'notFound', path: full };
 }
 
@@ -67,6 +75,8 @@ export function href(route: Route): string {
       return `#/tickets/${encodeURIComponent(route.code)}`;
     case 'schedule':
       return route.compound ? `#/schedule/${route.compound}` : '#/schedule';
+    case 'scenes':
+      return route.name ? `#/scenes/${route.name}${route.from ? `?from=${encodeURIComponent(route.from)}` : ''}` : '#/scenes';
   }
 }
 

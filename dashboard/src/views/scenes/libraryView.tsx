@@ -82,6 +82,9 @@ function SceneCards({ list, author }: { list: SceneSummary[]; author: boolean })
   );
 }
 
+/** The message of a save that moved the page (a new scene opens under its own name), shown once there. */
+let savedNotice: string | null = null;
+
 type Load = { status: 'loading' } | { status: 'failed'; reason: string } | { status: 'ready'; scene: Scene; stored: boolean };
 
 function SceneEditor({ county, me, name, from }: { county: County; me: Me; name: string; from?: string | undefined }) {
@@ -111,7 +114,11 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
   const [draft, setDraft] = useState<Scene>(initial);
   const [serverProblems, setServerProblems] = useState<Array<{ path: string; message: string }>>([]);
   const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(() => {
+    const notice = savedNotice;
+    savedNotice = null;
+    return notice;
+  });
   // Fields whose text does not parse (a palette list, a JSON parameter) report here, by pointer.
   const [localProblems, setLocalProblems] = useState<Record<string, string>>({});
   const body = useMemo(() => toBody(draft), [draft]);
@@ -145,8 +152,12 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
     setSaving(true);
     try {
       const out = stored ? await updateScene(draft.name!, body) : await createScene(body);
-      setSaved(i.t('library.saved', { name: out.name, n: out.revision ?? 1 }));
-      if (!stored) location.hash = href({ view: 'scenes', name: out.name });
+      const notice = i.t('library.saved', { name: out.name, n: out.revision ?? 1 });
+      if (stored) setSaved(notice);
+      else {
+        savedNotice = notice;
+        location.hash = href({ view: 'scenes', name: out.name });
+      }
     } catch (err) {
       const details = err instanceof ApiError ? err.problems : [];
       setServerProblems(details.length ? details : [{ path: '', message: (err as Error).message }]);

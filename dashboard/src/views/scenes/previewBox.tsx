@@ -8,6 +8,6 @@ export type PreviewScene = { name: string } | Scene;
 
 export function ScenePreviewBox({ scene, label, large }: { scene: PreviewScene | null; label: string; large?: boolean }) {
   return (
-    <div class={`scene-preview-box${large ? ' scene-preview-box--large' : ''}`} role="img" aria-label={label} data-testid="scene-preview" data-paused={scene ? 'no' : 'yes'} />
+    <div class={`scene-preview-box${large ? ' scene-preview-box--large' : ''}`} role="img" aria-label={label} data-testid="scene-preview" data-paused={scene ? 'no' : 'yes'} data-scene-json={scene ? JSON.stringify(scene) : undefined} />
   );
 }

@@ -104,8 +104,8 @@ describe('scene library in Chromium', () => {
     await page.locator('#signin-username').fill('xinghe-staff');
     await page.locator('#signin-password').fill(passwordOf('xinghe-staff'));
     await page.locator('[data-testid="signin-submit"]').click();
-    await page.locator('[data-testid="scene-library"] [data-scene="carp"]').waitFor();
-    await page.locator('[data-scene="carp"] [data-testid="scene-copy"]').click();
+    await page.locator('[data-testid="scene-library"] [data-library-scene="carp"]').waitFor();
+    await page.locator('[data-library-scene="carp"] [data-testid="scene-copy"]').click();
 
     await page.locator('[data-testid="scene-editor"][data-valid="yes"]').waitFor();
     expect(await page.locator('#sf_name').inputValue()).toBe('carp-copy');
@@ -116,6 +116,11 @@ describe('scene library in Chromium', () => {
     // A change reaches the preview as typed.
     await speed.fill('30');
     await expect.poll(async () => (await previewScene())?.layers[1]?.effect['speed']).toBe(30);
+    const canvas = page.locator('.scene-editor [data-testid="scene-preview-canvas"]');
+    await page.locator('.scene-editor [data-testid="scene-preview-canvas"][data-running="true"]').waitFor();
+    // It animates: the scene time it drew moves on.
+    const drawn = Number(await canvas.getAttribute('data-scene-ms'));
+    await expect.poll(async () => Number(await canvas.getAttribute('data-scene-ms'))).toBeGreaterThan(drawn);
 
     // Out of range: the message sits at the field, Save is disabled, the preview waits.
     await speed.fill('5000');
@@ -125,6 +130,7 @@ describe('scene library in Chromium', () => {
     expect(await page.locator('#sf_layers_1_effect_speed').getAttribute('aria-describedby')).toBe('sf_layers_1_effect_speed-problem');
     expect(await page.locator('[data-testid="scene-save"]').isDisabled()).toBe(true);
     expect(await previewScene()).toBeNull();
+    await page.locator('.scene-editor [data-testid="scene-preview-canvas"][data-running="false"]').waitFor();
 
     // A bad colour too; fixing the speed leaves that one.
     await page.locator('#sf_layers_1_effect_color').fill('notacolour');
@@ -146,7 +152,7 @@ describe('scene library in Chromium', () => {
     expect(stored.builtin).toBe(false);
     expect(stored.scene.layers[1]!.effect).toMatchObject({ type: 'wave', speed: 24, color: '#ffe0a0' });
     await page.goto(`${ctl.httpUrl}/#/scenes`);
-    await page.locator('[data-testid="scene-library"] [data-scene="carp-copy"] [data-testid="scene-edit"]').waitFor();
+    await page.locator('[data-testid="scene-library"] [data-library-scene="carp-copy"] [data-testid="scene-edit"]').waitFor();
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });

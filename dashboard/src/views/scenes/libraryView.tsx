@@ -55,7 +55,7 @@ function SceneCards({ list, author }: { list: SceneSummary[]; author: boolean })
   return (
     <ul class="library__grid">
       {list.map((s) => (
-        <li class="library__card" key={s.name} data-scene={s.name}>
+        <li class="library__card" key={s.name} data-library-scene={s.name}>
           <ScenePreviewBox scene={{ name: s.name }} label={i.title(s.title, s.name)} />
           <div class="library__card-body">
             <strong>{i.title(s.title, s.name)}</strong>

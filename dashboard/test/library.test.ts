@@ -155,4 +155,16 @@ describe('scene library in Chromium', () => {
     await page.locator('[data-testid="scene-library"] [data-library-scene="carp-copy"] [data-testid="scene-edit"]').waitFor();
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it('serves the Chinese web font with the dashboard: the slice for the characters asked for loads from the controller', async () => {
+    const loaded = await page.evaluate(async () => {
+      const faces = await document.fonts.load('700 16px "Noto Sans SC"', '鲤鱼灯');
+      return faces.map((f) => ({ family: f.family, weight: f.weight, status: f.status }));
+    });
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.every((f) => f.status === 'loaded' && f.weight === '700')).toBe(true);
+    const fonts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.woff2')));
+    expect(fonts.length).toBeGreaterThan(0);
+    expect(fonts.every((u) => u.startsWith(ctl.httpUrl))).toBe(true);
+  });
 });

@@ -141,16 +141,29 @@ describe('scene library in Chromium', () => {
     await page.locator('#sf_layers_1_effect_color').fill('#ffe0a0');
     await page.locator('[data-testid="scene-editor"][data-valid="yes"]').waitFor();
 
+    // An energy estimate of the draft before it is saved, in the page.
+    await page.locator('#energy-compound').selectOption('xinghe-jiayuan');
+    await page.locator('[data-testid="energy-run"]').click();
+    const draftEstimate = page.locator('[data-testid="energy-result"][data-where="page"]');
+    await draftEstimate.waitFor();
+    const draftText = draftEstimate.innerText();
+    expect(await draftText).toMatch(/千瓦时.*平均 \d+ 瓦/);
+
     await page.locator('[data-testid="scene-save"]').click();
     await page.locator('[data-testid="scene-saved"]').waitFor();
     await page.waitForURL(/#\/scenes\/carp-copy$/);
-    await page.locator('[data-testid="energy-panel"]').waitFor();
+    // Saved: the same estimate now comes from the controller, and agrees.
+    await page.locator('#energy-compound').selectOption('xinghe-jiayuan');
+    await page.locator('[data-testid="energy-run"]').click();
+    const stored = page.locator('[data-testid="energy-result"][data-where="controller"]');
+    await stored.waitFor();
+    expect(await stored.innerText()).toBe(await draftText);
 
     // Stored as edited, and listed with the county's scenes.
     const res = await page.request.get(`${ctl.httpUrl}/api/scenes/carp-copy`);
-    const stored = (await res.json()) as { scene: Scene; builtin: boolean };
-    expect(stored.builtin).toBe(false);
-    expect(stored.scene.layers[1]!.effect).toMatchObject({ type: 'wave', speed: 24, color: '#ffe0a0' });
+    const body = (await res.json()) as { scene: Scene; builtin: boolean };
+    expect(body.builtin).toBe(false);
+    expect(body.scene.layers[1]!.effect).toMatchObject({ type: 'wave', speed: 24, color: '#ffe0a0' });
     await page.goto(`${ctl.httpUrl}/#/scenes`);
     await page.locator('[data-testid="scene-library"] [data-library-scene="carp-copy"] [data-testid="scene-edit"]').waitFor();
     expect(pageErrors).toEqual([]);

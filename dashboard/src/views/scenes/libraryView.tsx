@@ -15,6 +15,7 @@ import { createScene, deleteScene, estimateEnergy, fetchScene, updateScene, type
 import { useI18n } from '../../i18n';
 import { href } from '../../lib/router';
 import { useStore } from '../../lib/store';
+import { estimateGroups } from '../../../../controller/src/features/scenes/energy';
 import { ScenePreviewBox } from './previewBox';
 import { blankScene, copyOf, fieldId, formPaths, getAt, paramFields, problemsByField, readColors, readNumber, setAt, toBody, withEffectType, newLayer, type ParamField } from './sceneDraft';
 
@@ -111,7 +112,13 @@ function SceneEditor({ county, me, name, from }: { county: County; me: Me; name:
 
 function SceneForm({ county, initial, stored }: { county: County; initial: Scene; stored: boolean }) {
   const i = useI18n();
-  const [draft, setDraft] = useState<Scene>(initial);
+  const [draft, setDraftState] = useState<Scene>(initial);
+  // Changed since loaded or last saved: the energy estimate is then of the draft, made in the page.
+  const [dirty, setDirty] = useState(false);
+  const setDraft = (next: Scene | ((d: Scene) => Scene)) => {
+    setDraftState(next);
+    setDirty(true);
+  };
   const [serverProblems, setServerProblems] = useState<Array<{ path: string; message: string }>>([]);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string | null>(() => {
@@ -153,7 +160,10 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
     try {
       const out = stored ? await updateScene(draft.name!, body) : await createScene(body);
       const notice = i.t('library.saved', { name: out.name, n: out.revision ?? 1 });
-      if (stored) setSaved(notice);
+      if (stored) {
+        setSaved(notice);
+        setDirty(false);
+      }
       else {
         savedNotice = notice;
         location.hash = href({ view: 'scenes', name: out.name });
@@ -184,7 +194,7 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
         <div class="scene-editor__preview">
           <ScenePreviewBox scene={validation.ok ? body : null} label={i.t('library.preview')} large />
           {!validation.ok && <p class="muted small">{i.t('library.previewPaused')}</p>}
-          {stored && <EnergyPanel county={county} name={draft.name!} />}
+          <EnergyPanel key={dirty ? 'draft' : 'saved'} county={county} name={draft.name ?? ''} draft={valid ? body : null} saved={stored && !dirty} />
         </div>
         <div class="scene-editor__fields">
           <fieldset>
@@ -463,12 +473,17 @@ function JsonInput(props: { path: string; label: string; value: unknown; hint?: 
   );
 }
 
-/** Watts and energy of the saved scene on one compound's groups, for an evening's hours. */
-function EnergyPanel({ county, name }: { county: County; name: string }) {
+/**
+ * Watts and energy on one compound's groups for some hours. A draft (not saved, or changed since) is
+ * estimated here in the page with the controller's own estimate code (`energy.ts`: the scenes power model
+ * over a one-minute window, scaled), so it works before saving; a saved, unchanged scene asks the controller
+ * (`POST /api/compounds/:compound/energy-estimate`). Both at full group brightness.
+ */
+function EnergyPanel({ county, name, draft, saved }: { county: County; name: string; draft: Scene | null; saved: boolean }) {
   const i = useI18n();
   const [compound, setCompound] = useState(county.compounds[0]?.id ?? '');
   const [hours, setHours] = useState('4');
-  const [result, setResult] = useState<EnergyEstimate | null>(null);
+  const [result, setResult] = useState<{ total: EnergyEstimate['total']; groups: number; where: 'page' | 'controller' } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const h = Number(hours);
@@ -477,7 +492,16 @@ function EnergyPanel({ county, name }: { county: County; name: string }) {
     setBusy(true);
     setError(null);
     try {
-      setResult(await estimateEnergy(compound, name, h * 60));
+      if (saved) {
+        const e = await estimateEnergy(compound, name, h * 60);
+        setResult({ total: e.total, groups: e.groups.length, where: 'controller' });
+      } else if (draft) {
+        const groups = county.compound(compound)?.groups ?? [];
+        // Let the busy state paint before the rendering (a few hundred ms for a large compound).
+        await new Promise((r) => setTimeout(r, 0));
+        const e = estimateGroups(draft, groups, { brightness: 255, minutes: h * 60, seed: 0 });
+        setResult({ total: e.total, groups: e.groups.length, where: 'page' });
+      }
     } catch (err) {
       setResult(null);
       setError((err as Error).message);
@@ -490,7 +514,7 @@ function EnergyPanel({ county, name }: { county: County; name: string }) {
       <legend>{i.t('library.energy')}</legend>
       <div class="field">
         <label for="energy-compound">{i.t('library.energyCompound')}</label>
-        <select id="energy-compound" value={compound} onChange={(e) => setCompound((e.currentTarget as HTMLSelectElement).value)}>
+        <select id="energy-compound" value={compound} onChange={(e) => (setCompound((e.currentTarget as HTMLSelectElement).value), setResult(null))}>
           {county.compounds.map((c) => (
             <option key={c.id} value={c.id}>
               {i.name(c, c.id)}
@@ -500,17 +524,17 @@ function EnergyPanel({ county, name }: { county: County; name: string }) {
       </div>
       <div class={`field${hoursBad ? ' field--invalid' : ''}`}>
         <label for="energy-hours">{i.t('library.energyHours')}</label>
-        <input id="energy-hours" type="text" inputMode="numeric" value={hours} onInput={(e) => setHours((e.currentTarget as HTMLInputElement).value)} />
+        <input id="energy-hours" type="text" inputMode="numeric" value={hours} aria-invalid={hoursBad || undefined} onInput={(e) => (setHours((e.currentTarget as HTMLInputElement).value), setResult(null))} />
         {hoursBad && <span class="field__problem">⚠ {i.t('library.energyHoursBad')}</span>}
       </div>
-      <button type="button" class="button button--quiet" disabled={busy || hoursBad || !compound} onClick={run} data-testid="energy-run">
+      <button type="button" class="button button--quiet" disabled={busy || hoursBad || !compound || (!saved && !draft)} onClick={run} data-testid="energy-run">
         {i.t('library.energyRun')}
       </button>
-      <p class="muted small">{i.t('library.energySaved')}</p>
+      <p class="muted small">{saved ? i.t('library.energySaved') : i.t('library.energyDraft')}</p>
       {error && <p class="form-error">{error}</p>}
       {result && (
-        <p data-testid="energy-result">
-          {i.t('library.energyResult', { kwh: (result.total.wattHours / 1000).toFixed(2), avg: Math.round(result.total.averageWatts), peak: Math.round(result.total.peakWatts), groups: result.groups.length })}
+        <p data-testid="energy-result" data-where={result.where}>
+          {i.t('library.energyResult', { kwh: (result.total.wattHours / 1000).toFixed(2), avg: Math.round(result.total.averageWatts), peak: Math.round(result.total.peakWatts), groups: result.groups })}
         </p>
       )}
     </fieldset>

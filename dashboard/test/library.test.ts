@@ -169,6 +169,23 @@ describe('scene library in Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 30_000);
 
+  it('shows the committee the library with previews but no edit controls', async () => {
+    const other = await browser.newContext({ viewport: { width: 375, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    try {
+      const p = await other.newPage();
+      p.setDefaultTimeout(10_000);
+      await p.goto(`${ctl.httpUrl}/#/scenes`);
+      await p.locator('#signin-username').fill('committee');
+      await p.locator('#signin-password').fill(passwordOf('committee'));
+      await p.locator('[data-testid="signin-submit"]').click();
+      await p.locator('[data-testid="scene-library"] [data-library-scene="carp-copy"]').waitFor();
+      await p.locator('[data-library-scene="carp"] [data-testid="scene-preview-canvas"][data-running="true"]').waitFor();
+      expect(await p.locator('[data-testid="scene-copy"], [data-testid="scene-edit"], [data-testid="scene-new"]').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('serves the Chinese web font with the dashboard: the slice for the characters asked for loads from the controller', async () => {
     const loaded = await page.evaluate(async () => {
       const faces = await document.fonts.load('700 16px "Noto Sans SC"', '鲤鱼灯');

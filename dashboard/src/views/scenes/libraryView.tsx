@@ -5,7 +5,7 @@
  * problem at its field (by JSON pointer) and keeps Save disabled while the draft is invalid; the server's
  * 400 details land at the same fields. Only users with the `author` action see the edit controls.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { BLEND_MODES, EFFECT_TYPES, PALETTE_NAMES, validateScene, type Scene } from '@caideng/scenes';
 import { ApiError } from '../../data/api';
 import type { Me } from '../../data/auth';
@@ -115,6 +115,10 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
   const [draft, setDraftState] = useState<Scene>(initial);
   // Changed since loaded or last saved: the energy estimate is then of the draft, made in the page.
   const [dirty, setDirty] = useState(false);
+  // Each layer's fields keep what was typed: a stable key per layer, so removing or moving one does not
+  // hand its text to another.
+  const nextKey = useRef((initial.layers ?? []).length);
+  const [layerKeys, setLayerKeys] = useState<number[]>(() => (initial.layers ?? []).map((_, k) => k));
   const setDraft = (next: Scene | ((d: Scene) => Scene)) => {
     setDraftState(next);
     setDirty(true);
@@ -236,7 +240,7 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
             const base = `/layers/${n}`;
             const type = typeof layer.effect?.type === 'string' ? layer.effect.type : '';
             return (
-              <fieldset key={`${n}:${type}`} data-layer={n}>
+              <fieldset key={`${layerKeys[n] ?? `x${n}`}:${type}`} data-layer={n}>
                 <legend>{i.t('library.layer', { n: n + 1 })}</legend>
                 {p(base) && <span class="field__problem" data-problem={fieldId(base)}>⚠ {p(base)}</span>}
                 <SelectInput path={`${base}/effect/type`} label={i.t('library.effect')} value={type} options={EFFECT_TYPES} problem={p(`${base}/effect/type`) ?? p(`${base}/effect`)} onValue={(t) => setDraft((d) => withEffectType(d, n, t))} />
@@ -246,20 +250,20 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
                   <ParamInput key={f.key} field={f} path={`${base}/effect/${f.key}`} value={getAt(draft, `${base}/effect/${f.key}`)} problem={p(`${base}/effect/${f.key}`)} palettes={paletteNames} onValue={(v) => edit(`${base}/effect/${f.key}`, v)} onLocal={local} />
                 ))}
                 <div class="scene-editor__row">
-                  <button type="button" class="button button--quiet" disabled={n === 0} onClick={() => setDraft((d) => move(d, n, -1))}>
+                  <button type="button" class="button button--quiet" disabled={n === 0} onClick={() => (setDraft((d) => move(d, n, -1)), setLayerKeys((k) => move1(k, n, -1)))}>
                     {i.t('library.down')}
                   </button>
-                  <button type="button" class="button button--quiet" disabled={n === layers.length - 1} onClick={() => setDraft((d) => move(d, n, 1))}>
+                  <button type="button" class="button button--quiet" disabled={n === layers.length - 1} onClick={() => (setDraft((d) => move(d, n, 1)), setLayerKeys((k) => move1(k, n, 1)))}>
                     {i.t('library.up')}
                   </button>
-                  <button type="button" class="button button--quiet" disabled={layers.length <= 1} onClick={() => setDraft((d) => ({ ...d, layers: d.layers.filter((_, k) => k !== n) }))}>
+                  <button type="button" class="button button--quiet" disabled={layers.length <= 1} onClick={() => (setDraft((d) => ({ ...d, layers: d.layers.filter((_, k) => k !== n) })), setLayerKeys((k) => k.filter((_, j) => j !== n)))}>
                     {i.t('library.removeLayer')}
                   </button>
                 </div>
               </fieldset>
             );
           })}
-          <button type="button" class="button button--quiet" disabled={layers.length >= 8} onClick={() => setDraft((d) => ({ ...d, layers: [...d.layers, newLayer()] }))} data-testid="layer-add">
+          <button type="button" class="button button--quiet" disabled={layers.length >= 8} onClick={() => (setDraft((d) => ({ ...d, layers: [...d.layers, newLayer()] })), setLayerKeys((k) => [...k, nextKey.current++]))} data-testid="layer-add">
             {i.t('library.addLayer')}
           </button>
         </div>
@@ -282,10 +286,14 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
 
 /** Moves layer n one place up (+1, drawn later: on top) or down (-1). */
 function move(d: Scene, n: number, by: 1 | -1): Scene {
-  const layers = d.layers.slice();
-  const [layer] = layers.splice(n, 1);
-  layers.splice(n + by, 0, layer!);
-  return { ...d, layers };
+  return { ...d, layers: move1(d.layers, n, by) };
+}
+
+function move1<T>(list: readonly T[], n: number, by: 1 | -1): T[] {
+  const out = list.slice();
+  const [item] = out.splice(n, 1);
+  out.splice(n + by, 0, item!);
+  return out;
 }
 
 function DeleteButton({ name }: { name: string }) {

@@ -636,6 +636,7 @@ export const en: Record<MessageKey, string> = {
   'library.edit': 'Edit',
   'library.readOnly': 'Only staff, officers and administrators edit scenes.',
   'library.nameRequired': 'a scene needs a name',
+  'library.nameReserved': '‘new’ is reserved: choose another name',
   'library.saved': 'Saved {name} (revision {n})',
   'library.editTitle': 'Edit scene {name}',
   'library.newTitle': 'New scene',

@@ -634,6 +634,7 @@ export const zhCN = {
   'library.edit': '编辑',
   'library.readOnly': '只有物业人员、街道干部和管理员可以编辑场景。',
   'library.nameRequired': '场景需要名称',
+  'library.nameReserved': '“new” 为保留名称，请换一个',
   'library.saved': '已保存 {name}（第 {n} 版）',
   'library.editTitle': '编辑场景 {name}',
   'library.newTitle': '新建场景',

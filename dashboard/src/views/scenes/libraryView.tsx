@@ -135,7 +135,8 @@ function SceneForm({ county, initial, stored }: { county: County; initial: Scene
   const body = useMemo(() => toBody(draft), [draft]);
   const validation = useMemo(() => validateScene(body), [body]);
   const fields = useMemo(() => formPaths(draft), [draft]);
-  const nameProblem = !draft.name ? i.t('library.nameRequired') : undefined;
+  // `new` is the editor's own address (#/scenes/new), so no scene may take it.
+  const nameProblem = !draft.name ? i.t('library.nameRequired') : !stored && draft.name === 'new' ? i.t('library.nameReserved') : undefined;
   const problems = useMemo(() => {
     const out = problemsByField([...(validation.ok ? [] : validation.errors), ...serverProblems], fields);
     for (const [k, v] of Object.entries(localProblems)) out[k] ??= v;

@@ -103,6 +103,29 @@ function LazySchedule(props: Parameters<ScheduleModule['ScheduleView']>[0]) {
   return mod ? <mod.ScheduleView {...props} /> : <p class="loading">{i.t('loading')}</p>;
 }
 
+type LibraryModule = typeof import('./views/scenes/libraryView');
+let libraryModule: Promise<LibraryModule> | undefined;
+
+/** The scene library and editor load on first visit: they carry the validator and the effect schemas. */
+function LazyLibrary(props: Parameters<LibraryModule['LibraryView']>[0]) {
+  const i = useI18n();
+  const [mod, setMod] = useState<LibraryModule | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    (libraryModule ??= import('./views/scenes/libraryView')).then(
+      (m) => live && setMod(m),
+      (err: Error) => {
+        libraryModule = undefined;
+        if (live) setFailed(err.message);
+      },
+    );
+    return () => void (live = false);
+  }, []);
+  if (failed) return <p class="form-error" role="alert">{i.t('error.load', { reason: failed })}</p>;
+  return mod ? <mod.LibraryView {...props} /> : <p class="loading">{i.t('loading')}</p>;
+}
+
 function Shell({ me, route }: { me: Me; route: Route }) {
   useSubscription(subscribeCounty);
   useSubscription(subscribeLive);
@@ -147,6 +170,8 @@ function Shell({ me, route }: { me: Me; route: Route }) {
           <TicketView county={ready} code={route.code} me={me} />
         ) : route.view === 'wall' ? (
           <WallView county={ready} />
+        ) : route.view === 'scenes' ? (
+          <LazyLibrary county={ready} me={me} name={route.name} from={route.from} />
         ) : (
           <NotFound />
         )}

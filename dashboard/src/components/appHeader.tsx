@@ -39,6 +39,9 @@ export function AppHeader({ county, me, route }: { county: County | undefined; m
             {i.t('nav.wall')}
           </a>
         )}
+        <a href={href({ view: 'scenes' })} aria-current={route.view === 'scenes' ? 'page' : undefined} data-testid="nav-scenes">
+          {i.t('nav.scenes')}
+        </a>
         {(admin || audit) && (
           <a href={href({ view: 'admin', tab: admin ? 'users' : 'audit' })} aria-current={route.view === 'admin' ? 'page' : undefined} data-testid="nav-admin">
             {admin ? i.t('nav.admin') : i.t('nav.audit')}

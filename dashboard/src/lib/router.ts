@@ -4,6 +4,8 @@
  * any static host. `#/feedback[/<compound>]` residents' feedback, `#/tickets` the ticket board and
  * `#/tickets/<code>` one ticket. `#/schedule/<id>` is a compound's schedule, `#/schedule` the schedule of the
  * user's area. `#/wall` is the county wall (all compounds at a glance, for a wall screen).
+ * user's area. `#/scenes` is the scene library, `#/scenes/<name>` edits a stored scene and
+ * `#/scenes/new[?from=<scene>]` drafts a new one (blank or a copy).
  */
 import { useEffect, useState } from 'preact/hooks';
 
@@ -20,7 +22,8 @@ export type Route =
   | { view: 'tickets' }
   | { view: 'ticket'; code: string }
   | { view: 'schedule'; compound?: string }
-  | { view: 'wall' };
+  | { view: 'wall' }
+  | { view: 'scenes'; name?: string; from?: string };
 
 export function parseRoute(hash: string): Route {
   const full = hash.replace(/^#/, '') || '/';
@@ -46,6 +49,12 @@ export function parseRoute(hash: string): Route {
   const sc = /^\/schedule(?:\/([a-z0-9][a-z0-9-]{0,47}))?\/?$/.exec(path);
   if (sc) return sc[1] ? { view: 'schedule', compound: sc[1] } : { view: 'schedule' };
   if (path === '/wall' || path === '/wall/') return { view: 'wall' };
+  if (path === '/scenes' || path === '/scenes/') return { view: 'scenes' };
+  const lib = /^\/scenes\/([a-z0-9][a-z0-9-]{0,47})\/?$/.exec(path);
+  if (lib) {
+    const from = new URLSearchParams(query).get('from');
+    return lib[1] === 'new' && from && /^[a-z0-9][a-z0-9-]{0,47}$/.test(from) ? { view: 'scenes', name: 'new', from } : { view: 'scenes', name: lib[1]! };
+  }
   return { view: 'notFound', path: full };
 }
 
@@ -71,6 +80,8 @@ export function href(route: Route): string {
       return route.compound ? `#/schedule/${route.compound}` : '#/schedule';
     case 'wall':
       return '#/wall';
+    case 'scenes':
+      return route.name ? `#/scenes/${route.name}${route.from ? `?from=${encodeURIComponent(route.from)}` : ''}` : '#/scenes';
   }
 }
 

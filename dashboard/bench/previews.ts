@@ -11,12 +11,13 @@
  *    follow). p95 of requestAnimationFrame intervals, long tasks > 50 ms (PerformanceObserver 'longtask'),
  *    and the previews' own script time per drawn tick (render + paint of all 16, from the preview loop).
  *
- * Prints a table and writes JSON to dashboard/bench/results.json (BENCH_OUT to change it).
+ * Prints JSON and a table, and writes the JSON to bench-results/dashboard-previews.json at the repository's root
+ * (untracked; BENCH_OUT to change it).
  * Needs the built dashboard (the script builds it).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { it } from 'vitest';
@@ -26,7 +27,7 @@ import { launchChromium } from '../test/browser.js';
 
 const DEMO_COUNTY = fileURLToPath(new URL('../../controller/config/rong-county.json', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-const OUT = process.env.BENCH_OUT ?? fileURLToPath(new URL('./results.json', import.meta.url));
+const OUT = process.env.BENCH_OUT ?? fileURLToPath(new URL('../../bench-results/dashboard-previews.json', import.meta.url));
 const GROUPS_PER_COMPOUND = 16;
 const MEASURE_MS = Number(process.env.BENCH_MS ?? 10_000);
 const COMPOUND = 'xinghe-jiayuan';
@@ -191,7 +192,9 @@ it('benchmarks the dashboard', { timeout: 300_000 }, async () => {
       previewsOn: row(on),
       previewsOff: row(off),
     };
+    mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result));
     const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
     console.log(`\nFirst load of the county wall: ${kb(wallGzip)} gzipped JS (${wallScripts.length} files); entry ${kb(entryGzip)}; preview chunk ${kb(previewChunkGzip)} (loaded on the compound page)`);
     console.log(`Feed: ${result.feed}\nPage: ${result.page}, ${MEASURE_MS / 1000} s per phase\n`);

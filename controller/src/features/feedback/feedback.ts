@@ -32,6 +32,7 @@ import { festivalSeason } from '../metrics/energy.js';
 import { localMidnight } from './businessCalendar.js';
 import { summarize, type LitHistory } from './litHistory.js';
 import type { AlertActuator } from './actuator.js';
+import type { FeedbackAlertTable } from '../../store/schema.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -524,22 +525,7 @@ function alertRow(a: AlertView) {
   };
 }
 
-function alertView(r: {
-  id: string;
-  compound_id: string;
-  kiosk_id: string | null;
-  kind: string;
-  raised_at: number;
-  state: string;
-  lit_json: string;
-  scene: string | null;
-  brightness: number | null;
-  groups_json: string;
-  presses: number;
-  actions_json: string;
-  ticket: string | null;
-  message_json: string;
-}): AlertView {
+function alertView(r: FeedbackAlertTable): AlertView {
   return {
     id: r.id,
     compound: r.compound_id,
